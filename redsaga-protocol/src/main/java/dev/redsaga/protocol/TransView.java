@@ -1,0 +1,24 @@
+package dev.redsaga.protocol;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/** A global transaction as {@code query} and {@code all} show it (DTM's field names; times as text). */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TransView(
+        @JsonProperty("gid") String gid,
+        @JsonProperty("trans_type") String transType,
+        @JsonProperty("status") TransStatus status,
+        @JsonProperty("steps") List<SagaStep> steps,
+        @JsonProperty("payloads") List<String> payloads,
+        @JsonProperty("create_time") String createTime,
+        @JsonProperty("update_time") String updateTime,
+        @JsonProperty("finish_time") String finishTime,
+        @JsonProperty("next_cron_time") String nextCronTime,
+        @JsonProperty("owner") String owner,
+        @JsonProperty("rollback_reason") String rollbackReason,
+        @JsonProperty("custom_data") String customData) {
+}
