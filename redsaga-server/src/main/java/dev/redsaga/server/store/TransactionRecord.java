@@ -1,0 +1,44 @@
+package dev.redsaga.server.store;
+
+import dev.redsaga.protocol.TransStatus;
+
+/**
+ * One global transaction as the store keeps it. The store reads only the indexed fields (gid, status,
+ * version, owner, nextDueAt); {@code definition} and {@code progress} are the engine's JSON, opaque here.
+ *
+ * @param gid        the global transaction id
+ * @param transType  {@code saga} for now
+ * @param status     where the transaction is in its life
+ * @param definition the submitted transaction (steps, payloads, options) as JSON; never changes
+ * @param progress   the engine's branch progress as JSON; changes with every write
+ * @param version    incremented by every write; writes compare-and-set on it (fencing)
+ * @param owner      the coordinator instance holding the lease, or {@code null} when nobody drives it
+ * @param nextDueAt  epoch ms when someone must look at it again (lease expiry or retry time);
+ *                   {@code null} once terminal, or while prepared with no timeout
+ * @param createdAt  epoch ms of the first store
+ * @param updatedAt  epoch ms of the last write
+ * @param finishedAt epoch ms of reaching a terminal status, else {@code null}
+ * @param reason     why it is aborting/failed, else {@code null}
+ */
+public record TransactionRecord(
+        String gid,
+        String transType,
+        TransStatus status,
+        String definition,
+        String progress,
+        long version,
+        String owner,
+        Long nextDueAt,
+        long createdAt,
+        long updatedAt,
+        Long finishedAt,
+        String reason) {
+
+    /** The next version of this record: same gid, definition and creation time, version + 1. */
+    public TransactionRecord next(TransStatus status, String progress, String owner, Long nextDueAt,
+            long now, String reason) {
+        Long finished = status.isTerminal() ? Long.valueOf(now) : null;
+        return new TransactionRecord(gid, transType, status, definition, progress, version + 1, owner,
+                nextDueAt, createdAt, now, finished, reason);
+    }
+}

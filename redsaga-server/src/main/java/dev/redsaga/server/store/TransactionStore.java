@@ -1,0 +1,64 @@
+package dev.redsaga.server.store;
+
+import dev.redsaga.protocol.TransStatus;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where global transactions live. Every implementation keeps the same contract, checked by the one
+ * contract test suite that runs against each store:
+ * <ul>
+ *   <li>an insert is durable when {@link #insertIfAbsent} returns;</li>
+ *   <li>every change is a compare-and-set on {@link TransactionRecord#version()}: a write carrying a stale
+ *       version is rejected (fencing), so two coordinators can never both move one transaction;</li>
+ *   <li>{@link #claimDue} never hands one transaction to two owners at once, and hands out the most overdue
+ *       first.</li>
+ * </ul>
+ * Methods throw {@link StoreException} when the store cannot be reached or fails; they never swallow errors.
+ */
+public interface TransactionStore extends AutoCloseable {
+
+    /**
+     * Stores {@code record} (whose version is 1) if its gid is new.
+     *
+     * @return empty if stored; otherwise the record already stored under that gid, unchanged
+     */
+    Optional<TransactionRecord> insertIfAbsent(TransactionRecord record);
+
+    Optional<TransactionRecord> find(String gid);
+
+    /**
+     * Replaces the stored record by {@code next} if the stored version is {@code next.version() - 1}.
+     *
+     * @return whether the write happened; {@code false} means someone else wrote first (or the gid is gone)
+     */
+    boolean compareAndSet(TransactionRecord next);
+
+    /**
+     * Claims up to {@code limit} unfinished transactions whose {@code nextDueAt <= now}, most overdue first.
+     * Each claimed record gets {@code owner}, {@code nextDueAt = leaseUntil} and version + 1, in one atomic
+     * write per record; a record another caller claimed meanwhile is skipped.
+     *
+     * @return the claimed records, as stored after the claim
+     */
+    List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit);
+
+    /**
+     * One page of transactions, newest first.
+     *
+     * @param status   only this status, or {@code null} for all
+     * @param position where the previous page ended ({@link Page#nextPosition()}), or {@code null} to start
+     * @param limit    page size, at least 1
+     */
+    Page list(TransStatus status, String position, int limit);
+
+    /** A short description for logs and errors, without credentials, e.g. {@code h2:./data/redsaga}. */
+    String describe();
+
+    @Override
+    void close();
+
+    /** One page of {@link #list}; {@code nextPosition} is {@code null} on the last page. */
+    record Page(List<TransactionRecord> records, String nextPosition) {
+    }
+}

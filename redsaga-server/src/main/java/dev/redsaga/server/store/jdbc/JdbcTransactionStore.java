@@ -1,0 +1,332 @@
+package dev.redsaga.server.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.StoreException;
+import dev.redsaga.server.store.TransactionRecord;
+import dev.redsaga.server.store.TransactionStore;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The store on a SQL database (H2, PostgreSQL, MariaDB/MySQL): one row per transaction, every change a
+ * conditional {@code UPDATE ... WHERE version = ?}, due work claimed with {@code FOR UPDATE SKIP LOCKED}
+ * where the database has it and with the same compare-and-set everywhere.
+ */
+public final class JdbcTransactionStore implements TransactionStore {
+    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final String COLUMNS =
+            "gid, trans_type, status, definition, progress, version, owner, next_due, created_at, updated_at, "
+                    + "finished_at, reason";
+
+    private final HikariDataSource dataSource;
+    private final SqlDialect dialect;
+    private final String table;
+    private final String description;
+
+    private final String insertSql;
+    private final String findSql;
+    private final String updateSql;
+    private final String claimSelectSql;
+    private final String claimUpdateSql;
+
+    private JdbcTransactionStore(HikariDataSource dataSource, SqlDialect dialect, String table, String description) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.table = table;
+        this.description = description;
+        this.insertSql = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+        this.findSql = "SELECT " + COLUMNS + " FROM " + table + " WHERE gid = ?";
+        this.updateSql = "UPDATE " + table + " SET status = ?, progress = ?, version = ?, owner = ?, next_due = ?, "
+                + "updated_at = ?, finished_at = ?, reason = ? WHERE gid = ? AND version = ?";
+        this.claimSelectSql = "SELECT " + COLUMNS + " FROM " + table
+                + " WHERE next_due <= ? ORDER BY next_due LIMIT ?" + dialect.claimLock();
+        this.claimUpdateSql = "UPDATE " + table
+                + " SET owner = ?, next_due = ?, version = ?, updated_at = ? WHERE gid = ? AND version = ?";
+    }
+
+    /**
+     * Opens the store and creates its table if missing.
+     *
+     * @param jdbcUrl  {@code jdbc:h2:...}, {@code jdbc:postgresql://...} or {@code jdbc:mariadb://...}
+     * @param user     database user, or {@code null}
+     * @param password database password, or {@code null}
+     * @param table    table name (letters, digits, underscore)
+     * @param poolSize maximum connections
+     */
+    public static JdbcTransactionStore open(String jdbcUrl, String user, String password, String table, int poolSize) {
+        SqlDialect dialect = SqlDialect.fromJdbcUrl(jdbcUrl);
+        if (!TABLE_NAME.matcher(table).matches()) {
+            throw new IllegalArgumentException("table name '" + table + "' is invalid: use letters, digits and _");
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        if (user != null) {
+            config.setUsername(user);
+        }
+        if (password != null) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("redsaga-store");
+        config.setConnectionTimeout(5_000);
+        config.setInitializationFailTimeout(5_000);
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to " + redact(jdbcUrl) + ": " + rootMessage(e), e);
+        }
+        JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, redact(jdbcUrl));
+        try {
+            store.createSchema();
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+        return store;
+    }
+
+    private void createSchema() {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String ddl : dialect.schema(table)) {
+                s.execute(ddl);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot create table " + table + " in " + description + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<TransactionRecord> insertIfAbsent(TransactionRecord r) {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(insertSql)) {
+                bindAll(ps, r);
+                ps.executeUpdate();
+                return Optional.empty();
+            } catch (SQLException e) {
+                if (!isDuplicateKey(e)) {
+                    throw e;
+                }
+            }
+            Optional<TransactionRecord> existing = find(c, r.gid());
+            if (existing.isEmpty()) {
+                throw new StoreException("gid " + r.gid() + " was reported as duplicate but is not stored");
+            }
+            return existing;
+        } catch (SQLException e) {
+            throw failure("insert " + r.gid(), e);
+        }
+    }
+
+    @Override
+    public Optional<TransactionRecord> find(String gid) {
+        try (Connection c = dataSource.getConnection()) {
+            return find(c, gid);
+        } catch (SQLException e) {
+            throw failure("find " + gid, e);
+        }
+    }
+
+    private Optional<TransactionRecord> find(Connection c, String gid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(findSql)) {
+            ps.setString(1, gid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public boolean compareAndSet(TransactionRecord n) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(updateSql)) {
+            ps.setString(1, n.status().wire());
+            ps.setString(2, n.progress());
+            ps.setLong(3, n.version());
+            ps.setString(4, n.owner());
+            setLong(ps, 5, n.nextDueAt());
+            ps.setLong(6, n.updatedAt());
+            setLong(ps, 7, n.finishedAt());
+            ps.setString(8, n.reason());
+            ps.setString(9, n.gid());
+            ps.setLong(10, n.version() - 1);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw failure("update " + n.gid(), e);
+        }
+    }
+
+    @Override
+    public List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<TransactionRecord> candidates = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(claimSelectSql)) {
+                    ps.setLong(1, now);
+                    ps.setInt(2, limit);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            candidates.add(read(rs));
+                        }
+                    }
+                }
+                List<TransactionRecord> claimed = new ArrayList<>(candidates.size());
+                if (!candidates.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(claimUpdateSql)) {
+                        for (TransactionRecord r : candidates) {
+                            ps.setString(1, owner);
+                            ps.setLong(2, leaseUntil);
+                            ps.setLong(3, r.version() + 1);
+                            ps.setLong(4, now);
+                            ps.setString(5, r.gid());
+                            ps.setLong(6, r.version());
+                            ps.addBatch();
+                        }
+                        int[] counts = ps.executeBatch();
+                        for (int i = 0; i < counts.length; i++) {
+                            // SUCCESS_NO_INFO (-2) would hide a lost race; the drivers we support report counts
+                            if (counts[i] == 1) {
+                                TransactionRecord r = candidates.get(i);
+                                claimed.add(new TransactionRecord(r.gid(), r.transType(), r.status(), r.definition(),
+                                        r.progress(), r.version() + 1, owner, leaseUntil, r.createdAt(), now,
+                                        r.finishedAt(), r.reason()));
+                            }
+                        }
+                    }
+                }
+                c.commit();
+                return claimed;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure("claim due transactions", e);
+        }
+    }
+
+    @Override
+    public Page list(TransStatus status, String position, int limit) {
+        long posCreated = Long.MAX_VALUE;
+        String posGid = "";
+        if (position != null && !position.isEmpty()) {
+            int sep = position.indexOf(':');
+            try {
+                posCreated = Long.parseLong(position.substring(0, sep));
+                posGid = position.substring(sep + 1);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("position '" + position + "' is invalid: pass the next_position"
+                        + " of the previous page");
+            }
+        }
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM " + table + " WHERE ");
+        if (status != null) {
+            sql.append("status = ? AND ");
+        }
+        sql.append("(created_at < ? OR (created_at = ? AND gid < ?)) ORDER BY created_at DESC, gid DESC LIMIT ?");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (status != null) {
+                ps.setString(i++, status.wire());
+            }
+            ps.setLong(i++, posCreated);
+            ps.setLong(i++, posCreated);
+            ps.setString(i++, position == null || position.isEmpty() ? "\uffff" : posGid);
+            ps.setInt(i, limit + 1);
+            List<TransactionRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(read(rs));
+                }
+            }
+            String next = null;
+            if (out.size() > limit) {
+                out.remove(out.size() - 1);
+                TransactionRecord last = out.get(out.size() - 1);
+                next = last.createdAt() + ":" + last.gid();
+            }
+            return new Page(out, next);
+        } catch (SQLException e) {
+            throw failure("list transactions", e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    private static void bindAll(PreparedStatement ps, TransactionRecord r) throws SQLException {
+        ps.setString(1, r.gid());
+        ps.setString(2, r.transType());
+        ps.setString(3, r.status().wire());
+        ps.setString(4, r.definition());
+        ps.setString(5, r.progress());
+        ps.setLong(6, r.version());
+        ps.setString(7, r.owner());
+        setLong(ps, 8, r.nextDueAt());
+        ps.setLong(9, r.createdAt());
+        ps.setLong(10, r.updatedAt());
+        setLong(ps, 11, r.finishedAt());
+        ps.setString(12, r.reason());
+    }
+
+    private static TransactionRecord read(ResultSet rs) throws SQLException {
+        return new TransactionRecord(
+                rs.getString(1), rs.getString(2), TransStatus.fromWire(rs.getString(3)), rs.getString(4),
+                rs.getString(5), rs.getLong(6), rs.getString(7), getLong(rs, 8), rs.getLong(9), rs.getLong(10),
+                getLong(rs, 11), rs.getString(12));
+    }
+
+    private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.BIGINT);
+        } else {
+            ps.setLong(i, v);
+        }
+    }
+
+    private static Long getLong(ResultSet rs, int i) throws SQLException {
+        long v = rs.getLong(i);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static boolean isDuplicateKey(SQLException e) {
+        // 23505: unique violation (PostgreSQL, H2); MariaDB reports 23000 with error 1062 (ER_DUP_ENTRY)
+        return "23505".equals(e.getSQLState()) || ("23000".equals(e.getSQLState()) && e.getErrorCode() == 1062);
+    }
+
+    private StoreException failure(String what, SQLException e) {
+        return new StoreException("store " + description + " failed to " + what + ": " + e.getMessage(), e);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /** Drops a password from a JDBC URL so it never reaches a log. */
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}
