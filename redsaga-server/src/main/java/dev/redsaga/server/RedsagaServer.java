@@ -1,0 +1,113 @@
+package dev.redsaga.server;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.config.StoreFactory;
+import dev.redsaga.server.engine.DriveListener;
+import dev.redsaga.server.engine.SagaEngine;
+import dev.redsaga.server.http.HttpApi;
+import dev.redsaga.server.http.HttpBranchTransport;
+import dev.redsaga.server.service.TransactionService;
+import dev.redsaga.server.store.TransactionStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One coordinator instance: store, engine, HTTP API. Wires the parts; owns and closes everything it creates. */
+public final class RedsagaServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedsagaServer.class);
+
+    private final ServerConfig config;
+    private final TransactionStore store;
+    private final boolean ownsStore;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService scheduler;
+    private final SagaEngine engine;
+    private final HttpServer http;
+
+    private RedsagaServer(ServerConfig config, TransactionStore store, boolean ownsStore, DriveListener listener) {
+        this.config = config;
+        this.store = store;
+        this.ownsStore = ownsStore;
+        this.workers = Executors.newVirtualThreadPerTaskExecutor();
+        this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
+        this.engine = new SagaEngine(store, new HttpBranchTransport(workers), config.engine(), InstantSource.system(),
+                RandomGenerator.getDefault(), scheduler, workers, config.instanceId(), listener);
+        TransactionService service = new TransactionService(store, engine, InstantSource.system());
+        try {
+            this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+        } catch (IOException e) {
+            shutdownExecutors();
+            throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage() + " (is another server using the port? pick one with --port)", e);
+        }
+        http.createContext("/api/dtmsvr/", new HttpApi(service, config.maxRequestBytes()));
+        http.setExecutor(workers);
+    }
+
+    /** Opens the configured store and starts serving. */
+    public static RedsagaServer start(ServerConfig config) {
+        TransactionStore store = StoreFactory.open(config.store());
+        try {
+            return start(config, store, true, new DriveListener() { });
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Starts serving on a store the caller owns (and closes); {@code listener} hears every drive end. */
+    public static RedsagaServer start(ServerConfig config, TransactionStore store, boolean ownsStore,
+            DriveListener listener) {
+        RedsagaServer s = new RedsagaServer(config, store, ownsStore, listener);
+        s.engine.start();
+        s.http.start();
+        log.info("redsaga {} listening on http://{}:{} (store {})", config.instanceId(), config.host(), s.port(),
+                store.describe());
+        return s;
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public String baseUrl() {
+        return "http://" + config.host() + ":" + port();
+    }
+
+    public SagaEngine engine() {
+        return engine;
+    }
+
+    public TransactionStore store() {
+        return store;
+    }
+
+    /**
+     * Graceful stop: refuse new requests, let drives finish their current calls and hand their transactions
+     * back to the store (due now, for the next instance), then close.
+     */
+    @Override
+    public void close() {
+        http.stop(0);
+        engine.stop(Duration.ofMillis(Math.max(10_000, config.engine().defaultRequestTimeoutMs() * 2)));
+        shutdownExecutors();
+        if (ownsStore) {
+            store.close();
+        }
+        log.info("redsaga {} stopped", config.instanceId());
+    }
+
+    private void shutdownExecutors() {
+        scheduler.shutdownNow();
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.redsaga.server.cli;
+
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.store.StoreException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code redsaga server}: runs a coordinator until SIGTERM/Ctrl-C, then stops gracefully. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run the saga coordinator: DTM's HTTP API under /api/dtmsvr/.",
+            "Unfinished sagas left by a stopped server on the same store are recovered on start."})
+public final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}, DTM's)", defaultValue = "36789")
+    int port;
+
+    @Option(names = "--host", description = "address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all)",
+            defaultValue = "127.0.0.1")
+    String host;
+
+    @Option(names = "--store", defaultValue = ServerConfig.DEFAULT_STORE, description = {
+        "where transactions are kept (default: ${DEFAULT-VALUE}):",
+        "  h2:PATH (embedded file), jdbc:postgresql://host:5432/db?user=u,",
+        "  jdbc:mariadb://host:3306/db?user=u"})
+    String store;
+
+    @Option(names = "--request-timeout", converter = DurationConverter.class, defaultValue = "3s",
+            description = "branch call timeout when a saga sets no request_timeout (default: ${DEFAULT-VALUE})")
+    Duration requestTimeout;
+
+    @Option(names = "--retry-interval", converter = DurationConverter.class, defaultValue = "1s",
+            description = "retry backoff base when a saga sets no retry_interval (default: ${DEFAULT-VALUE})")
+    Duration retryInterval;
+
+    @Option(names = "--retry-cap", converter = DurationConverter.class, defaultValue = "60s",
+            description = "longest wait between retries (default: ${DEFAULT-VALUE})")
+    Duration retryCap;
+
+    @Option(names = "--lease", converter = DurationConverter.class, defaultValue = "15s",
+            description = "how long a saga stays with the instance driving it before another may recover it "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration lease;
+
+    @Option(names = "--max-drives", defaultValue = "4096",
+            description = "sagas driven at once; submits wait beyond this (default: ${DEFAULT-VALUE})")
+    int maxDrives;
+
+    @Option(names = "--max-request-bytes", defaultValue = "1048576",
+            description = "largest request body accepted (default: ${DEFAULT-VALUE})")
+    int maxRequestBytes;
+
+    @Option(names = "--instance-id", description = "name of this instance in leases (default: generated)")
+    String instanceId;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Builds the configuration from the options; a bad value is a {@link CommandLine.ParameterException}. */
+    public ServerConfig config() {
+        try {
+            EngineOptions engine = new EngineOptions(requestTimeout.toMillis(), retryInterval.toMillis(),
+                    retryCap.toMillis(), lease.toMillis(), EngineOptions.defaults().claimBatch(),
+                    EngineOptions.defaults().pollIntervalMs(), maxDrives);
+            return new ServerConfig(host, port, store, engine, maxRequestBytes,
+                    instanceId == null ? ServerConfig.newInstanceId() : instanceId);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerConfig config = config();
+        RedsagaServer server;
+        try {
+            server = RedsagaServer.start(config);
+        } catch (StoreException | UncheckedIOException e) {
+            spec.commandLine().getErr().println("redsaga: " + e.getMessage());
+            return 2;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "redsaga-shutdown"));
+        spec.commandLine().getOut().printf("redsaga listening on %s (store %s); Ctrl-C stops it%n",
+                server.baseUrl(), server.store().describe());
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Runs only the server command (used to start coordinators as separate processes). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ServerCommand()).execute(args));
+    }
+}

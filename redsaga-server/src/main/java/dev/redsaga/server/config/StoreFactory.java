@@ -1,0 +1,52 @@
+package dev.redsaga.server.config;
+
+import dev.redsaga.server.store.StoreException;
+import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import java.io.File;
+
+/**
+ * Opens a store from its URI:
+ * <ul>
+ *   <li>{@code h2:PATH} — the embedded default, a file at PATH (.mv.db added); {@code h2:mem:NAME} in memory</li>
+ *   <li>{@code jdbc:postgresql://host:port/db?user=..}, {@code jdbc:mariadb://host:port/db?user=..},
+ *       {@code jdbc:h2:...}</li>
+ * </ul>
+ */
+public final class StoreFactory {
+    public static final String TABLE = "redsaga_trans";
+    private static final int POOL_SIZE = 16;
+
+    private StoreFactory() {
+    }
+
+    /** Opens the store; a bad or unreachable URI is a {@link StoreException} whose message says what to fix. */
+    public static TransactionStore open(String uri) {
+        if (uri.startsWith("h2:mem:")) {
+            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, POOL_SIZE);
+        }
+        if (uri.startsWith("h2:")) {
+            String path = uri.substring(3);
+            if (path.isBlank()) {
+                throw new StoreException("store '" + uri + "' names no file: use h2:./data/redsaga");
+            }
+            File parent = new File(path).getAbsoluteFile().getParentFile();
+            if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
+                throw new StoreException("cannot create the directory " + parent + " for store '" + uri + "'");
+            }
+            // WRITE_DELAY=0: a commit reaches the file before the submit is acknowledged (survives kill -9);
+            // DB_CLOSE_ON_EXIT=FALSE: the server closes the store itself after handing back its work.
+            return JdbcTransactionStore.open("jdbc:h2:file:" + path + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
+                    null, null, TABLE, POOL_SIZE);
+        }
+        if (uri.startsWith("jdbc:")) {
+            try {
+                return JdbcTransactionStore.open(uri, null, null, TABLE, POOL_SIZE);
+            } catch (IllegalArgumentException e) {
+                throw new StoreException(e.getMessage());
+            }
+        }
+        throw new StoreException("unknown store '" + uri + "': use h2:./data/redsaga, jdbc:postgresql://host:5432/db"
+                + "?user=u, or jdbc:mariadb://host:3306/db?user=u");
+    }
+}

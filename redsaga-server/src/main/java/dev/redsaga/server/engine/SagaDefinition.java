@@ -1,0 +1,213 @@
+package dev.redsaga.server.engine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.redsaga.protocol.Gids;
+import dev.redsaga.protocol.SagaCustomData;
+import dev.redsaga.protocol.SagaStep;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.WireJson;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A validated saga: its steps, resolved options and, for a concurrent saga, each step's predecessors.
+ * {@link #parse} is the one place a submitted body is checked; every message names the field and the fix.
+ */
+public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, List<List<Integer>> predecessors) {
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final long MAX_SECONDS = 365L * 24 * 3600;
+
+    public int size() {
+        return steps.size();
+    }
+
+    /** Validates a saga body and resolves its options against the engine defaults. */
+    public static SagaDefinition parse(TransRequest r, EngineOptions defaults) {
+        String gidProblem = Gids.problem(r.gid());
+        if (gidProblem != null) {
+            throw new InvalidTransactionException(gidProblem);
+        }
+        if (r.transType() == null || r.transType().isEmpty()) {
+            throw new InvalidTransactionException("trans_type is required: use \"saga\"");
+        }
+        if (!TransRequest.TRANS_TYPE_SAGA.equals(r.transType())) {
+            throw new InvalidTransactionException("trans_type '" + r.transType()
+                    + "' is not supported: redsaga runs \"saga\" transactions");
+        }
+        List<SagaStep> wireSteps = r.steps() == null ? List.of() : r.steps();
+        if (wireSteps.isEmpty()) {
+            throw new InvalidTransactionException("steps is required: give at least one {\"action\":url,\"compensate\":url}");
+        }
+        if (wireSteps.size() > 99) {
+            throw new InvalidTransactionException("steps has " + wireSteps.size() + " entries; at most 99 are allowed");
+        }
+        List<String> payloads = r.payloads() == null ? List.of() : r.payloads();
+        if (!payloads.isEmpty() && payloads.size() != wireSteps.size()) {
+            throw new InvalidTransactionException("payloads has " + payloads.size() + " entries but steps has "
+                    + wireSteps.size() + ": give one payload per step");
+        }
+        List<Step> steps = new ArrayList<>(wireSteps.size());
+        for (int i = 0; i < wireSteps.size(); i++) {
+            SagaStep s = wireSteps.get(i);
+            if (s == null) {
+                throw new InvalidTransactionException("steps[" + i + "] is null: give {\"action\":url,\"compensate\":url}");
+            }
+            String action = checkUrl(s.action(), "steps[" + i + "].action", true);
+            String compensate = checkUrl(s.compensate(), "steps[" + i + "].compensate", false);
+            String payload = payloads.isEmpty() || payloads.get(i) == null ? "" : payloads.get(i);
+            steps.add(new Step(branchId(i), action, compensate, payload));
+        }
+        Map<String, String> headers = r.branchHeaders() == null ? Map.of() : new LinkedHashMap<>(r.branchHeaders());
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (!HEADER_NAME.matcher(h.getKey()).matches()) {
+                throw new InvalidTransactionException("branch_headers has an invalid header name '" + h.getKey() + "'");
+            }
+            if (h.getValue() == null || h.getValue().indexOf('\r') >= 0 || h.getValue().indexOf('\n') >= 0) {
+                throw new InvalidTransactionException("branch_headers['" + h.getKey() + "'] must be a one-line string");
+            }
+        }
+        SagaCustomData custom = parseCustomData(r.customData());
+        boolean concurrent = Boolean.TRUE.equals(r.concurrent())
+                || (custom != null && Boolean.TRUE.equals(custom.concurrent()));
+        List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
+        SagaOptions options = new SagaOptions(
+                seconds(r.timeoutToFail(), "timeout_to_fail", 0),
+                seconds(r.requestTimeout(), "request_timeout", defaults.defaultRequestTimeoutMs()),
+                seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
+                nonNegative(r.retryLimit(), "retry_limit"),
+                Collections.unmodifiableMap(headers),
+                concurrent);
+        return new SagaDefinition(r.gid(), List.copyOf(steps), options, preds);
+    }
+
+    /** DTM's branch id of step {@code index} (0-based): "01", "02", ... */
+    public static String branchId(int index) {
+        return index < 9 ? "0" + (index + 1) : Integer.toString(index + 1);
+    }
+
+    private static String checkUrl(String url, String field, boolean required) {
+        if (url == null || url.isEmpty()) {
+            if (required) {
+                throw new InvalidTransactionException(field + " is required: give the http(s) URL of the branch");
+            }
+            return "";
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new InvalidTransactionException(field + " '" + url + "' is not a valid URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                || uri.getHost() == null) {
+            throw new InvalidTransactionException(field + " '" + url + "' is not an http(s) URL with a host");
+        }
+        return url;
+    }
+
+    private static SagaCustomData parseCustomData(String customData) {
+        if (customData == null || customData.isBlank()) {
+            return null;
+        }
+        try {
+            return WireJson.mapper().readValue(customData, SagaCustomData.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidTransactionException("custom_data is not valid JSON of the form "
+                    + "{\"orders\":{\"1\":[0]},\"concurrent\":true}: " + e.getOriginalMessage());
+        }
+    }
+
+    private static List<List<Integer>> predecessors(SagaCustomData custom, int n, boolean concurrent) {
+        List<List<Integer>> preds = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            preds.add(new ArrayList<>());
+        }
+        Map<String, List<Integer>> orders = custom == null || custom.orders() == null ? Map.of() : custom.orders();
+        if (!orders.isEmpty() && !concurrent) {
+            throw new InvalidTransactionException("custom_data.orders is only meaningful for a concurrent saga: "
+                    + "set \"concurrent\": true");
+        }
+        for (Map.Entry<String, List<Integer>> e : orders.entrySet()) {
+            int step;
+            try {
+                step = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                throw new InvalidTransactionException("custom_data.orders key '" + e.getKey()
+                        + "' is not a step index (0-based)");
+            }
+            checkIndex(step, n, "custom_data.orders key");
+            for (Integer p : e.getValue() == null ? List.<Integer>of() : e.getValue()) {
+                if (p == null) {
+                    throw new InvalidTransactionException("custom_data.orders[" + step + "] contains null");
+                }
+                checkIndex(p, n, "custom_data.orders[" + step + "] entry");
+                if (p == step) {
+                    throw new InvalidTransactionException("custom_data.orders: step " + step + " cannot depend on itself");
+                }
+                if (!preds.get(step).contains(p)) {
+                    preds.get(step).add(p);
+                }
+            }
+        }
+        checkAcyclic(preds);
+        List<List<Integer>> frozen = new ArrayList<>(n);
+        for (List<Integer> p : preds) {
+            frozen.add(List.copyOf(p));
+        }
+        return List.copyOf(frozen);
+    }
+
+    private static void checkIndex(int i, int n, String what) {
+        if (i < 0 || i >= n) {
+            throw new InvalidTransactionException(what + " " + i + " is out of range: steps are numbered 0.." + (n - 1));
+        }
+    }
+
+    private static void checkAcyclic(List<List<Integer>> preds) {
+        int n = preds.size();
+        int[] state = new int[n]; // 0 new, 1 on stack, 2 done
+        for (int i = 0; i < n; i++) {
+            if (state[i] == 0 && hasCycle(i, preds, state)) {
+                throw new InvalidTransactionException("custom_data.orders has a dependency cycle through step " + i);
+            }
+        }
+    }
+
+    private static boolean hasCycle(int i, List<List<Integer>> preds, int[] state) {
+        state[i] = 1;
+        for (int p : preds.get(i)) {
+            if (state[p] == 1 || (state[p] == 0 && hasCycle(p, preds, state))) {
+                return true;
+            }
+        }
+        state[i] = 2;
+        return false;
+    }
+
+    private static long seconds(Long value, String field, long defaultMs) {
+        if (value == null || value == 0) {
+            return defaultMs;
+        }
+        if (value < 0 || value > MAX_SECONDS) {
+            throw new InvalidTransactionException(field + " must be between 0 and " + MAX_SECONDS + " seconds, was " + value);
+        }
+        return value * 1000;
+    }
+
+    private static long nonNegative(Long value, String field) {
+        if (value == null) {
+            return 0;
+        }
+        if (value < 0) {
+            throw new InvalidTransactionException(field + " must not be negative, was " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.redsaga.server.engine;
+
+import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.engine.BranchState.Phase;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The saga state machine: pure functions from (definition, status, progress, time, event) to a new progress
+ * or to a {@link Plan}. No I/O, no clock, no threads: the driver feeds it and carries out its plans, and a
+ * simulator can feed it anything.
+ *
+ * <p>Forward: actions in order (or, concurrently, each once its predecessors succeeded); all succeeded →
+ * {@code succeeded}. An action FAILURE, an exhausted {@code retry_limit} or a passed {@code timeout_to_fail}
+ * → {@code aborting}: compensate every attempted action (every action, when the progress is uncertain) in
+ * reverse order (reverse dependency order), retrying each until it succeeds → {@code failed}.
+ */
+public final class SagaMachine {
+    private final Backoff backoff;
+
+    public SagaMachine(Backoff backoff) {
+        this.backoff = backoff;
+    }
+
+    /**
+     * What to do next.
+     *
+     * @param inFlight calls started and not yet answered; never started again, and no state change is final
+     *                 while any is in flight (the driver awaits them first)
+     */
+    public Plan plan(SagaDefinition def, TransStatus status, SagaProgress p, long createdAt, long now,
+            Set<BranchCall> inFlight) {
+        return switch (status) {
+            case SUCCEEDED, FAILED -> new Plan.Done();
+            case PREPARED -> planPrepared(def, createdAt, now);
+            case SUBMITTED -> planForward(def, p, createdAt, now, inFlight);
+            case ABORTING -> planBackward(def, p, now, inFlight);
+        };
+    }
+
+    /** The progress once {@code call} has been started (its effect may exist from now on). */
+    public SagaProgress started(SagaProgress p, BranchCall call) {
+        BranchState b = p.branch(call);
+        if (b.phase() != Phase.PENDING) {
+            return p;
+        }
+        return p.with(call, new BranchState(Phase.ATTEMPTED, b.attempts(), b.notBefore(), b.lastError()));
+    }
+
+    /** The progress once {@code call} has been answered with {@code outcome}. */
+    public SagaProgress answered(SagaDefinition def, SagaProgress p, BranchCall call, Outcome outcome,
+            String detail, long now) {
+        BranchState b = p.branch(call);
+        int attempts = b.attempts() + 1;
+        long interval = def.options().retryIntervalMs();
+        BranchState next = switch (outcome) {
+            case SUCCESS -> new BranchState(Phase.SUCCEEDED, attempts, 0, null);
+            case FAILURE -> call.compensating()
+                    // a compensation must eventually succeed: its FAILURE is retried (and alerted on)
+                    ? new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail)
+                    : new BranchState(Phase.FAILED, attempts, 0, detail);
+            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, now + interval, detail);
+            case TRANSIENT -> new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts),
+                    detail);
+        };
+        return p.with(call, next);
+    }
+
+    private static Plan planPrepared(SagaDefinition def, long createdAt, long now) {
+        long timeout = def.options().timeoutToFailMs();
+        if (timeout <= 0) {
+            return new Plan.Wait(Long.MAX_VALUE);
+        }
+        long deadline = createdAt + timeout;
+        return now >= deadline
+                ? new Plan.Finish(TransStatus.FAILED, "prepared but not submitted within timeout_to_fail")
+                : new Plan.Wait(deadline);
+    }
+
+    private Plan planForward(SagaDefinition def, SagaProgress p, long createdAt, long now, Set<BranchCall> inFlight) {
+        SagaOptions o = def.options();
+        boolean allSucceeded = true;
+        for (int i = 0; i < def.size(); i++) {
+            BranchState a = p.actions().get(i);
+            if (a.phase() == Phase.FAILED) {
+                return new Plan.Abort("action of branch " + def.steps().get(i).branchId() + " failed: "
+                        + a.lastError());
+            }
+            if (o.retryLimit() > 0 && !a.isSucceeded() && a.attempts() > o.retryLimit()
+                    && !inFlight.contains(new BranchCall(i, false))) {
+                return new Plan.Abort("action of branch " + def.steps().get(i).branchId() + " still failing after "
+                        + o.retryLimit() + " retries: " + a.lastError());
+            }
+            allSucceeded &= a.isSucceeded();
+        }
+        if (allSucceeded) {
+            return new Plan.Finish(TransStatus.SUCCEEDED, null);
+        }
+        long deadline = o.timeoutToFailMs() > 0 ? createdAt + o.timeoutToFailMs() : Long.MAX_VALUE;
+        if (now >= deadline) {
+            return new Plan.Abort("not finished within timeout_to_fail (" + o.timeoutToFailMs() / 1000 + " s)");
+        }
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < def.size(); i++) {
+            if (p.actions().get(i).isSucceeded()) {
+                continue;
+            }
+            if (!o.concurrent()) {
+                candidates.add(i);
+                break;
+            }
+            if (allSucceeded(p.actions(), def.predecessors().get(i))) {
+                candidates.add(i);
+            }
+        }
+        return callOrWait(candidates, false, p, now, deadline, inFlight);
+    }
+
+    private Plan planBackward(SagaDefinition def, SagaProgress p, long now, Set<BranchCall> inFlight) {
+        int n = def.size();
+        boolean[] done = new boolean[n];
+        boolean allDone = true;
+        for (int i = 0; i < n; i++) {
+            done[i] = !needsCompensation(def, p, i) || p.compensations().get(i).isSucceeded();
+            allDone &= done[i];
+        }
+        if (allDone) {
+            return new Plan.Finish(TransStatus.FAILED, null);
+        }
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = n - 1; i >= 0; i--) {
+            if (done[i]) {
+                continue;
+            }
+            if (!def.options().concurrent()) {
+                candidates.add(i);
+                break;
+            }
+            if (dependentsDone(def, i, done)) {
+                candidates.add(i);
+            }
+        }
+        return callOrWait(candidates, true, p, now, Long.MAX_VALUE, inFlight);
+    }
+
+    /** An action that may have run must be undone; after a crash any action may have run. */
+    private static boolean needsCompensation(SagaDefinition def, SagaProgress p, int i) {
+        if (!def.steps().get(i).hasCompensation()) {
+            return false;
+        }
+        return p.uncertain() || p.actions().get(i).phase() != Phase.PENDING;
+    }
+
+    private static boolean dependentsDone(SagaDefinition def, int step, boolean[] done) {
+        for (int j = 0; j < def.size(); j++) {
+            if (!done[j] && def.predecessors().get(j).contains(step)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allSucceeded(List<BranchState> actions, List<Integer> steps) {
+        for (int s : steps) {
+            if (!actions.get(s).isSucceeded()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Plan callOrWait(List<Integer> candidates, boolean compensating, SagaProgress p, long now,
+            long deadline, Set<BranchCall> inFlight) {
+        List<BranchCall> ready = new ArrayList<>();
+        long earliest = deadline;
+        for (int i : candidates) {
+            BranchCall call = new BranchCall(i, compensating);
+            if (inFlight.contains(call)) {
+                continue;
+            }
+            long notBefore = p.branch(call).notBefore();
+            if (notBefore <= now) {
+                ready.add(call);
+            } else {
+                earliest = Math.min(earliest, notBefore);
+            }
+        }
+        return ready.isEmpty() ? new Plan.Wait(earliest) : new Plan.Call(List.copyOf(ready));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.redsaga.server.engine;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The engine's knowledge of a saga's branches, stored as JSON with each write.
+ *
+ * <p>Branch outcomes are written lazily, together with the next state change, so a happy saga costs two
+ * store writes whatever its size. The price: after a crash the stored progress may be behind. That is
+ * detected, not guessed: {@code releasedAt} is the version of the write that handed the transaction back
+ * (-1 while an owner holds it). A claimer that finds {@code releasedAt != version - 1} knows an owner died
+ * holding it, so any action may have run: the saga is then {@code uncertain} and an abort compensates every
+ * step (empty compensations are no-ops by the barrier contract), and a re-drive re-runs actions that are not
+ * recorded as succeeded (idempotent by the same contract).
+ */
+@JsonInclude(JsonInclude.Include.NON_DEFAULT)
+public record SagaProgress(
+        @JsonProperty("a") List<BranchState> actions,
+        @JsonProperty("c") List<BranchState> compensations,
+        @JsonProperty("u") boolean uncertain,
+        @JsonProperty("r") long releasedAt) {
+
+    public static SagaProgress initial(int steps) {
+        List<BranchState> a = Collections.nCopies(steps, BranchState.PENDING);
+        return new SagaProgress(a, a, false, -1);
+    }
+
+    public SagaProgress {
+        actions = List.copyOf(actions);
+        compensations = List.copyOf(compensations);
+    }
+
+    public BranchState branch(BranchCall call) {
+        return call.compensating() ? compensations.get(call.step()) : actions.get(call.step());
+    }
+
+    public SagaProgress with(BranchCall call, BranchState state) {
+        List<BranchState> list = new ArrayList<>(call.compensating() ? compensations : actions);
+        list.set(call.step(), state);
+        return call.compensating()
+                ? new SagaProgress(actions, list, uncertain, releasedAt)
+                : new SagaProgress(list, compensations, uncertain, releasedAt);
+    }
+
+    public SagaProgress asUncertain() {
+        return uncertain ? this : new SagaProgress(actions, compensations, true, releasedAt);
+    }
+
+    /** This progress as written by a holder that keeps the transaction ({@code releasedAt = -1}). */
+    public SagaProgress held() {
+        return releasedAt == -1 ? this : new SagaProgress(actions, compensations, uncertain, -1);
+    }
+
+    /** This progress as written by the release write that produces record version {@code version}. */
+    public SagaProgress releasedAt(long version) {
+        return new SagaProgress(actions, compensations, uncertain, version);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.redsaga.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.redsaga.protocol.DtmReply;
+import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.service.RequestException;
+import dev.redsaga.server.service.SubmitResult;
+import dev.redsaga.server.service.TransactionService;
+import dev.redsaga.server.store.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DTM's HTTP API under {@code /api/dtmsvr/}: maps each route to a {@link TransactionService} call, and is the
+ * only code that knows status codes: 200 SUCCESS, 409 FAILURE, 425 ONGOING, 400/404/413 for bad requests,
+ * 503 when the store is unavailable, 500 for the unexpected.
+ */
+public final class HttpApi implements HttpHandler {
+    public static final String PREFIX = "/api/dtmsvr/";
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    private final TransactionService service;
+    private final ObjectMapper json = WireJson.mapper();
+    private final int maxBodyBytes;
+
+    public HttpApi(TransactionService service, int maxBodyBytes) {
+        this.service = service;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
+            String method = ex.getRequestMethod();
+            try {
+                switch (route) {
+                    case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
+                    case "submit" -> submit(ex, post(ex, method));
+                    case "prepare" -> {
+                        service.prepare(readTrans(ex, post(ex, method)));
+                        reply(ex, 200, DtmReply.success());
+                    }
+                    case "abort" -> {
+                        service.abort(readTrans(ex, post(ex, method)));
+                        reply(ex, 200, DtmReply.success());
+                    }
+                    case "forceStop" -> {
+                        String gid = "POST".equals(method) ? readTrans(ex, method).gid() : query(ex).get("gid");
+                        service.forceStop(gid);
+                        reply(ex, 200, DtmReply.success());
+                    }
+                    case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
+                    case "all" -> {
+                        Map<String, String> q = query(ex);
+                        reply(ex, 200, service.list(q.get("status"), q.get("position"), intParam(q, "limit")));
+                    }
+                    case "health" -> reply(ex, 200, DtmReply.success());
+                    default -> reply(ex, 404, DtmReply.failure("no such endpoint " + path
+                            + "; see docs/protocol.md for the routes under " + PREFIX));
+                }
+            } catch (RequestException e) {
+                reply(ex, switch (e.kind()) {
+                    case INVALID -> 400;
+                    case NOT_FOUND -> 404;
+                    case CONFLICT -> Outcome.FAILURE.httpStatus();
+                    case TOO_LARGE -> 413;
+                }, DtmReply.failure(e.getMessage()));
+            } catch (StoreException e) {
+                log.warn("store unavailable for {}: {}", path, e.getMessage());
+                reply(ex, 503, DtmReply.error("store unavailable, nothing was done: " + e.getMessage()));
+            } catch (RuntimeException e) {
+                log.error("unexpected error on {}", path, e);
+                reply(ex, 500, DtmReply.error("internal error: " + e));
+            }
+        }
+    }
+
+    private void submit(HttpExchange ex, String method) throws IOException {
+        SubmitResult result = service.submit(readTrans(ex, method));
+        switch (result) {
+            case ACCEPTED, SUCCEEDED -> reply(ex, 200, DtmReply.success());
+            case FAILED -> reply(ex, Outcome.FAILURE.httpStatus(), DtmReply.failure("the saga failed and was compensated"));
+            case ONGOING -> reply(ex, Outcome.ONGOING.httpStatus(), DtmReply.ongoing("the saga is still running; query it"));
+        }
+    }
+
+    private static String post(HttpExchange ex, String method) {
+        if (!"POST".equals(method)) {
+            throw new RequestException(RequestException.Kind.INVALID, ex.getRequestURI().getPath()
+                    + " takes POST with a JSON body, not " + method);
+        }
+        return method;
+    }
+
+    private TransRequest readTrans(HttpExchange ex, String method) throws IOException {
+        byte[] body = readBody(ex);
+        if (body.length == 0) {
+            throw RequestException.invalid("the request body is empty: send the transaction as JSON");
+        }
+        try {
+            TransRequest r = json.readValue(body, TransRequest.class);
+            if (r == null) {
+                throw RequestException.invalid("the request body is JSON null: send the transaction as an object");
+            }
+            return r;
+        } catch (JsonMappingException e) {
+            throw RequestException.invalid("the request body has a field of the wrong type at "
+                    + pathOf(e) + ": " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw RequestException.invalid("the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "the top level" : sb.toString();
+    }
+
+    private byte[] readBody(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] body = in.readNBytes(maxBodyBytes + 1);
+            if (body.length > maxBodyBytes) {
+                throw new RequestException(RequestException.Kind.TOO_LARGE, "the request body is larger than "
+                        + maxBodyBytes + " bytes; raise --max-request-bytes or send smaller payloads");
+            }
+            return body;
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange ex) {
+        Map<String, String> out = new HashMap<>();
+        String raw = ex.getRequestURI().getRawQuery();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            try {
+                out.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw RequestException.invalid("the query string is not valid URL encoding: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static Integer intParam(Map<String, String> q, String name) {
+        String v = q.get(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(v);
+        } catch (NumberFormatException e) {
+            throw RequestException.invalid(name + " must be a whole number, was '" + v + "'");
+        }
+    }
+
+    private void reply(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}
