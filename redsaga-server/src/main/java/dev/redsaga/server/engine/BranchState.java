@@ -1,5 +1,6 @@
 package dev.redsaga.server.engine;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -36,6 +37,7 @@ public record BranchState(
         }
     }
 
+    @JsonIgnore
     public boolean isSucceeded() {
         return phase == Phase.SUCCEEDED;
     }

@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 
 /** The JSON forms of what the engine stores: the submitted request (definition) and the progress. */
 public final class ProgressCodec {
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
 
     private ProgressCodec() {
     }

@@ -230,7 +230,8 @@ public final class TransactionService {
 
     private static void requireSameBody(TransactionRecord stored, String definition, TransRequest req) {
         if (!stored.definition().equals(definition)) {
-            throw RequestException.conflict("gid " + req.gid() + " already holds a different transaction; "
+            // 400, not 409: on submit, 409 means "the saga failed", and reusing a gid is the caller's mistake
+            throw RequestException.invalid("gid " + req.gid() + " already holds a different transaction; "
                     + "use a new gid (GET /api/dtmsvr/newGid) for a new saga");
         }
     }

@@ -1,0 +1,55 @@
+package dev.redsaga.client;
+
+import dev.redsaga.protocol.DtmReply;
+import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.WireJson;
+import java.io.UncheckedIOException;
+
+/**
+ * What a branch handler answers, in protocol terms: SUCCESS → 200, FAILURE → 409 (a saga action's FAILURE
+ * aborts the saga), ONGOING → 425 (ask again later). Use {@link #status()} and {@link #body()} with any HTTP
+ * server:
+ *
+ * <pre>{@code
+ * BranchAnswer a = stockIsShort ? BranchAnswer.failure("out of stock") : BranchAnswer.success();
+ * exchange.sendResponseHeaders(a.status(), a.body().length());
+ * }</pre>
+ */
+public record BranchAnswer(Outcome outcome, String message) {
+
+    public static BranchAnswer success() {
+        return new BranchAnswer(Outcome.SUCCESS, null);
+    }
+
+    public static BranchAnswer failure(String message) {
+        return new BranchAnswer(Outcome.FAILURE, message);
+    }
+
+    public static BranchAnswer ongoing(String message) {
+        return new BranchAnswer(Outcome.ONGOING, message);
+    }
+
+    public static BranchAnswer of(Outcome outcome) {
+        return new BranchAnswer(outcome, null);
+    }
+
+    /** The HTTP status to answer with. */
+    public int status() {
+        return outcome.httpStatus();
+    }
+
+    /** The JSON body to answer with, e.g. {@code {"dtm_result":"FAILURE","message":"out of stock"}}. */
+    public String body() {
+        DtmReply reply = switch (outcome) {
+            case SUCCESS -> DtmReply.success();
+            case FAILURE -> DtmReply.failure(message);
+            case ONGOING -> DtmReply.ongoing(message);
+            case TRANSIENT -> DtmReply.error(message);
+        };
+        try {
+            return WireJson.mapper().writeValueAsString(reply);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

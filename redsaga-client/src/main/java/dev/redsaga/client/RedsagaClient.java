@@ -1,0 +1,202 @@
+package dev.redsaga.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.redsaga.protocol.DtmReply;
+import dev.redsaga.protocol.Gids;
+import dev.redsaga.protocol.ListReply;
+import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.QueryReply;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.WireJson;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A client of a redsaga (or DTM) coordinator. Immutable and thread-safe: build one and share it.
+ *
+ * <pre>{@code
+ * RedsagaClient client = RedsagaClient.builder("http://127.0.0.1:36789").build();
+ * SubmitResult r = client.saga(client.newGid())
+ *         .step("http://127.0.0.1:8081/order/create", "http://127.0.0.1:8081/order/cancel", "{\"user\":1}")
+ *         .step("http://127.0.0.1:8082/stock/deduct", "http://127.0.0.1:8082/stock/restore", "{\"n\":1}")
+ *         .waitResult()
+ *         .submit();
+ * }</pre>
+ */
+public final class RedsagaClient {
+    private static final String API = "/api/dtmsvr/";
+
+    private final URI base;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final ObjectMapper json = WireJson.mapper();
+
+    private RedsagaClient(Builder b) {
+        this.base = b.base;
+        this.timeout = b.timeout;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(b.connectTimeout)
+                .build();
+    }
+
+    /** @param baseUrl the coordinator, e.g. {@code http://127.0.0.1:36789} */
+    public static Builder builder(String baseUrl) {
+        return new Builder(baseUrl);
+    }
+
+    /** A fresh gid, made locally (no round trip); unique across processes. */
+    public String newGid() {
+        return Gids.newGid();
+    }
+
+    /** Starts describing a saga with this gid. */
+    public Saga saga(String gid) {
+        return new Saga(this, gid);
+    }
+
+    /** The transaction and its branches as the coordinator stores them. */
+    public QueryReply query(String gid) {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("query?gid=" + enc(gid))).GET());
+        if (r.statusCode() != 200) {
+            throw refused("query " + gid, r);
+        }
+        return read(r.body(), QueryReply.class);
+    }
+
+    /** One page of transactions, newest first; {@code status} and {@code position} may be null. */
+    public ListReply list(String status, String position, int limit) {
+        StringBuilder q = new StringBuilder("all?limit=").append(limit);
+        if (status != null) {
+            q.append("&status=").append(enc(status));
+        }
+        if (position != null) {
+            q.append("&position=").append(enc(position));
+        }
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(q.toString())).GET());
+        if (r.statusCode() != 200) {
+            throw refused("list", r);
+        }
+        return read(r.body(), ListReply.class);
+    }
+
+    /** Aborts a prepared or running saga (a running one is compensated). */
+    public void abort(String gid) {
+        post("abort", new TransRequest(gid, TransRequest.TRANS_TYPE_SAGA, null, null, null, null, null, null, null,
+                null, null, null), false);
+    }
+
+    /** Marks a saga failed without calling any branch (operator's last resort). */
+    public void forceStop(String gid) {
+        post("forceStop", new TransRequest(gid, null, null, null, null, null, null, null, null, null, null, null),
+                false);
+    }
+
+    SubmitResult post(String route, TransRequest body, boolean outcomeExpected) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot serialise the transaction: " + e.getMessage(), e);
+        }
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(route))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+        Outcome o = Outcome.classify(r.statusCode(), r.body());
+        if (o == Outcome.SUCCESS) {
+            return SubmitResult.SUCCESS;
+        }
+        if (outcomeExpected && o == Outcome.ONGOING) {
+            return SubmitResult.ONGOING;
+        }
+        if (outcomeExpected && r.statusCode() == Outcome.FAILURE.httpStatus()) {
+            return SubmitResult.FAILURE;
+        }
+        throw refused(route + " " + body.gid(), r);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new RedsagaException(0, "cannot reach the coordinator at " + base + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedsagaException(0, "interrupted while calling the coordinator", e);
+        }
+    }
+
+    private RedsagaException refused(String what, HttpResponse<String> r) {
+        return new RedsagaException(r.statusCode(), what + " refused (HTTP " + r.statusCode() + "): "
+                + messageOf(r.body()), null);
+    }
+
+    private String messageOf(String body) {
+        try {
+            DtmReply reply = json.readValue(body, DtmReply.class);
+            return reply.message() != null ? reply.message() : String.valueOf(reply.dtmResult());
+        } catch (IOException | RuntimeException e) {
+            return body;
+        }
+    }
+
+    private <T> T read(String body, Class<T> type) {
+        try {
+            return json.readValue(body, type);
+        } catch (IOException e) {
+            throw new RedsagaException(200, "unreadable answer from the coordinator: " + e.getMessage(), e);
+        }
+    }
+
+    private URI uri(String route) {
+        return base.resolve(API + route);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(Objects.requireNonNull(s, "gid"), StandardCharsets.UTF_8);
+    }
+
+    /** Builds a {@link RedsagaClient}; each setter checks its argument. */
+    public static final class Builder {
+        private final URI base;
+        private Duration timeout = Duration.ofSeconds(30);
+        private Duration connectTimeout = Duration.ofSeconds(3);
+
+        private Builder(String baseUrl) {
+            if (baseUrl == null || !(baseUrl.startsWith("http://") || baseUrl.startsWith("https://"))) {
+                throw new IllegalArgumentException("baseUrl must be the coordinator's http(s) URL, e.g. "
+                        + "http://127.0.0.1:36789; was " + baseUrl);
+            }
+            this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
+        }
+
+        /** Longest wait for one coordinator answer (default 30 s; a wait_result submit waits for the saga). */
+        public Builder timeout(Duration t) {
+            this.timeout = positive(t, "timeout");
+            return this;
+        }
+
+        public Builder connectTimeout(Duration t) {
+            this.connectTimeout = positive(t, "connectTimeout");
+            return this;
+        }
+
+        public RedsagaClient build() {
+            return new RedsagaClient(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
+            }
+            return d;
+        }
+    }
+}
