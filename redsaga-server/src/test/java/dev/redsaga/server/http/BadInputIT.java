@@ -1,0 +1,148 @@
+package dev.redsaga.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.ScriptedBranches;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input gets a clear 4xx with a message, and nothing is stored half-way; plus a submit written by hand
+ * from DTM's protocol (DESIGN.md §4), exactly as an unmodified DTM client sends it.
+ */
+class BadInputIT {
+    static RedsagaServer server;
+    static ScriptedBranches branches;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:badinput-" + UUID.randomUUID(),
+                EngineOptions.defaults(), 4096, "it-" + UUID.randomUUID()));
+        branches = new ScriptedBranches();
+    }
+
+    @AfterAll
+    static void stop() {
+        branches.close();
+        server.close();
+    }
+
+    static HttpResponse<String> post(String route, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/dtmsvr/" + route))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> get(String routeAndQuery) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/dtmsvr/" + routeAndQuery)).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String saga(String gid, String stepsAndRest) {
+        return "{\"gid\":\"" + gid + "\",\"trans_type\":\"saga\"," + stepsAndRest + "}";
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            malformed JSON            | {"gid": "g1", "trans_type": "saga", | 400 | not valid JSON
+            empty body                |                                       | 400 | body is empty
+            JSON null                 | null                                  | 400 | JSON null
+            missing gid               | {"trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | gid is required
+            invalid gid               | {"gid":"a b/c","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | gid 'a b/c' is invalid
+            missing trans_type        | {"gid":"bad-tt0","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | trans_type is required
+            unknown trans_type        | {"gid":"bad-tt1","trans_type":"xa","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | trans_type 'xa' is not supported
+            no steps                  | {"gid":"bad-st0","trans_type":"saga"} | 400 | steps is required
+            steps of wrong type       | {"gid":"bad-st1","trans_type":"saga","steps":"a"} | 400 | wrong type at steps
+            timeout of wrong type     | {"gid":"bad-to1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"timeout_to_fail":"soon"} | 400 | wrong type at timeout_to_fail
+            negative timeout          | {"gid":"bad-to2","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"timeout_to_fail":-1} | 400 | timeout_to_fail must be between
+            action not http           | {"gid":"bad-url1","trans_type":"saga","steps":[{"action":"ftp://127.0.0.1/a"}]} | 400 | steps[0].action 'ftp://127.0.0.1/a' is not an http(s) URL
+            action missing            | {"gid":"bad-url2","trans_type":"saga","steps":[{"compensate":"http://127.0.0.1:1/a"}]} | 400 | steps[0].action is required
+            compensate not a URL      | {"gid":"bad-url3","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a","compensate":"not a url"}]} | 400 | steps[0].compensate
+            payload count mismatch    | {"gid":"bad-pl1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"payloads":["{}","{}"]} | 400 | one payload per step
+            dependency cycle          | {"gid":"bad-cy1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"},{"action":"http://127.0.0.1:1/b"}],"concurrent":true,"custom_data":"{\\"orders\\":{\\"0\\":[1],\\"1\\":[0]}}"} | 400 | dependency cycle
+            dependency out of range   | {"gid":"bad-cy2","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"concurrent":true,"custom_data":"{\\"orders\\":{\\"0\\":[5]}}"} | 400 | out of range
+            custom_data not JSON      | {"gid":"bad-cd1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"concurrent":true,"custom_data":"{{"} | 400 | custom_data is not valid JSON
+            """)
+    void badSubmitIsRefusedWithAMessageAndNothingIsStored(String name, String body, int status, String message)
+            throws Exception {
+        HttpResponse<String> r = post("submit", body == null ? "" : body);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.body()).contains(message).contains("\"dtm_result\":\"FAILURE\"");
+        if (body != null && body.contains("\"gid\":\"bad-")) {
+            String gid = body.replaceAll(".*\"gid\":\"(bad-[a-z0-9]+)\".*", "$1");
+            assertThat(get("query?gid=" + gid).statusCode()).as("nothing stored for " + gid).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void payloadOverTheLimitIsRefused() throws Exception {
+        String big = "x".repeat(5000);
+        HttpResponse<String> r = post("submit", saga("too-big", "\"steps\":[{\"action\":\"http://127.0.0.1:1/a\"}],"
+                + "\"payloads\":[\"" + big + "\"]"));
+
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.body()).contains("larger than 4096 bytes");
+        assertThat(get("query?gid=too-big").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void unknownGidIsNotFound() throws Exception {
+        HttpResponse<String> r = get("query?gid=never-submitted");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).contains("no transaction with gid never-submitted");
+        assertThat(post("abort", "{\"gid\":\"never-submitted\",\"trans_type\":\"saga\"}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void wrongMethodAndUnknownRouteAreClear() throws Exception {
+        HttpResponse<String> r = get("submit");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("takes POST");
+        assertThat(get("nope").statusCode()).isEqualTo(404);
+        assertThat(get("all?limit=zero").body()).contains("limit must be a whole number");
+        assertThat(get("all?status=done").body()).contains("unknown transaction status 'done'");
+    }
+
+    @Test
+    void newGidAnswersLikeDtm() throws Exception {
+        HttpResponse<String> r = get("newGid");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).matches("\\{\"dtm_result\":\"SUCCESS\",\"gid\":\"[0-9a-z]{22}\"}");
+    }
+
+    /** The JSON a DTM Go client (dtmcli.Saga.Submit) sends, with the extra fields it adds, written by hand. */
+    @Test
+    void unmodifiedDtmRequestSucceeds() throws Exception {
+        String gid = "dtm-style-" + UUID.randomUUID();
+        String body = """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s"},\
+                {"action":"%s","compensate":"%s"}],"payloads":["{\\"amount\\":30}","{\\"amount\\":30}"],\
+                "custom_data":"","wait_result":true,"timeout_to_fail":0,"branch_headers":{"X-Dtm":"yes"},\
+                "passthrough_headers":null,"protocol":"http","query_prepared":"","retry_interval":0,\
+                "request_timeout":0,"concurrent":false,"ext_data":"","rollback_reason":"","bin_payloads":null}"""
+                .formatted(gid, branches.url("/TransOut"), branches.url("/TransOutCompensate"),
+                        branches.url("/TransIn"), branches.url("/TransInCompensate"));
+
+        HttpResponse<String> r = post("submit", body);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"dtm_result\":\"SUCCESS\"}");
+        assertThat(branches.trace(gid)).containsExactly("/TransOut action", "/TransIn action");
+        assertThat(branches.calls(gid).getFirst().body()).isEqualTo("{\"amount\":30}");
+        HttpResponse<String> q = get("query?gid=" + gid);
+        assertThat(q.body()).contains("\"status\":\"succeeded\"").contains("\"branch_id\":\"01\"");
+    }
+}
