@@ -1,0 +1,24 @@
+package dev.redsaga.cli;
+
+import dev.redsaga.server.cli.ServerCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code redsaga}: the one command line of the project; each job is a subcommand. */
+@Command(name = "redsaga", mixinStandardHelpOptions = true, version = "redsaga 0.1.0",
+        description = "A saga distributed-transaction coordinator with Redis at its heart, speaking DTM's protocol.",
+        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
+public final class RedsagaCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RedsagaCommand()).execute(args));
+    }
+}
