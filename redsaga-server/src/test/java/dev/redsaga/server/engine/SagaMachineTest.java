@@ -1,0 +1,180 @@
+package dev.redsaga.server.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.SagaStep;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.engine.BranchState.Phase;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The state machine alone: no clock, no I/O; time is a number the test moves. */
+class SagaMachineTest {
+    static final EngineOptions OPTIONS = new EngineOptions(3_000, 1_000, 8_000, 15_000, 100, 500, 100);
+    final SagaMachine machine = new SagaMachine(new Backoff(OPTIONS.retryCapMs(), new Random(42)));
+
+    static SagaDefinition saga(int steps, Long timeoutToFail, Long retryLimit, boolean concurrent, String orders) {
+        List<SagaStep> s = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            s.add(new SagaStep("http://127.0.0.1/a" + i, "http://127.0.0.1/u" + i));
+        }
+        return SagaDefinition.parse(new TransRequest("g1", "saga", s, null, null, timeoutToFail, null, null, retryLimit,
+                null, concurrent ? Boolean.TRUE : null, orders), OPTIONS);
+    }
+
+    static BranchCall action(int i) {
+        return new BranchCall(i, false);
+    }
+
+    static BranchCall undo(int i) {
+        return new BranchCall(i, true);
+    }
+
+    SagaProgress answer(SagaDefinition d, SagaProgress p, BranchCall c, Outcome o, long now) {
+        return machine.answered(d, machine.started(p, c), c, o, o == Outcome.SUCCESS ? null : o.name(), now);
+    }
+
+    Plan plan(SagaDefinition d, TransStatus s, SagaProgress p, long now) {
+        return machine.plan(d, s, p, 0, now, Set.of());
+    }
+
+    @Test
+    void sequentialSagaCallsActionsInOrderThenSucceeds() {
+        SagaDefinition d = saga(3, null, null, false, null);
+        SagaProgress p = SagaProgress.initial(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(i))));
+            p = answer(d, p, action(i), Outcome.SUCCESS, 0);
+        }
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Finish(TransStatus.SUCCEEDED, null));
+    }
+
+    @Test
+    void actionFailureAbortsAndCompensatesAttemptedStepsInReverse() {
+        SagaDefinition d = saga(4, null, null, false, null);
+        SagaProgress p = SagaProgress.initial(4);
+        p = answer(d, p, action(0), Outcome.SUCCESS, 0);
+        p = answer(d, p, action(1), Outcome.SUCCESS, 0);
+        p = answer(d, p, action(2), Outcome.FAILURE, 0);
+
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isInstanceOf(Plan.Abort.class);
+        // step 3 never ran: not compensated; the failed step 2 is (empty compensation via the barrier)
+        List<Integer> order = new ArrayList<>();
+        Plan next;
+        while ((next = plan(d, TransStatus.ABORTING, p, 0)) instanceof Plan.Call call) {
+            BranchCall c = call.calls().getFirst();
+            order.add(c.step());
+            p = answer(d, p, c, Outcome.SUCCESS, 0);
+        }
+        assertThat(order).containsExactly(2, 1, 0);
+        assertThat(next).isEqualTo(new Plan.Finish(TransStatus.FAILED, null));
+    }
+
+    @Test
+    void uncertainProgressCompensatesEveryStep() {
+        SagaDefinition d = saga(3, null, null, false, null);
+        SagaProgress p = SagaProgress.initial(3).asUncertain();
+        assertThat(plan(d, TransStatus.ABORTING, p, 0)).isEqualTo(new Plan.Call(List.of(undo(2))));
+    }
+
+    @Test
+    void transientErrorBacksOffExponentiallyWithJitterUpToTheCap() {
+        SagaDefinition d = saga(1, null, null, false, null);
+        SagaProgress p = SagaProgress.initial(1);
+        long previousMax = 0;
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            p = answer(d, p, action(0), Outcome.TRANSIENT, 0);
+            long delay = p.actions().getFirst().notBefore();
+            long full = Math.min(8_000, 1_000L << (attempt - 1));
+            assertThat(delay).as("attempt " + attempt).isBetween(full / 2, full);
+            assertThat(plan(d, TransStatus.SUBMITTED, p, delay - 1)).isEqualTo(new Plan.Wait(delay));
+            assertThat(plan(d, TransStatus.SUBMITTED, p, delay)).isEqualTo(new Plan.Call(List.of(action(0))));
+            previousMax = Math.max(previousMax, delay);
+        }
+        assertThat(previousMax).isLessThanOrEqualTo(8_000);
+    }
+
+    @Test
+    void ongoingKeepsTheIntervalWithoutGrowing() {
+        SagaDefinition d = saga(1, null, null, false, null);
+        SagaProgress p = SagaProgress.initial(1);
+        for (int i = 0; i < 5; i++) {
+            p = answer(d, p, action(0), Outcome.ONGOING, 10_000);
+            assertThat(p.actions().getFirst().notBefore()).isEqualTo(11_000);
+        }
+    }
+
+    @Test
+    void retryLimitAbortsAfterThatManyRetries() {
+        SagaDefinition d = saga(1, null, 2L, false, null);
+        SagaProgress p = SagaProgress.initial(1);
+        for (int i = 0; i < 2; i++) {
+            p = answer(d, p, action(0), Outcome.TRANSIENT, 0);
+            assertThat(plan(d, TransStatus.SUBMITTED, p, 100_000)).isInstanceOf(Plan.Call.class);
+        }
+        p = answer(d, p, action(0), Outcome.TRANSIENT, 0);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 100_000)).isInstanceOf(Plan.Abort.class);
+    }
+
+    @Test
+    void timeoutToFailBoundsTheWaitThenAborts() {
+        SagaDefinition d = saga(1, 5L, null, false, null);
+        SagaProgress p = answer(d, SagaProgress.initial(1), action(0), Outcome.ONGOING, 4_500);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 4_600)).isEqualTo(new Plan.Wait(5_000));
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 5_000)).isInstanceOf(Plan.Abort.class);
+    }
+
+    @Test
+    void compensationFailureIsRetriedNeverFinal() {
+        SagaDefinition d = saga(1, null, null, false, null);
+        SagaProgress p = answer(d, SagaProgress.initial(1), action(0), Outcome.FAILURE, 0);
+        for (int i = 0; i < 20; i++) {
+            p = answer(d, p, undo(0), Outcome.FAILURE, 0);
+            assertThat(p.compensations().getFirst().phase()).isEqualTo(Phase.ATTEMPTED);
+            assertThat(plan(d, TransStatus.ABORTING, p, Long.MAX_VALUE / 2)).isEqualTo(new Plan.Call(List.of(undo(0))));
+        }
+    }
+
+    @Test
+    void concurrentSagaStartsIndependentStepsTogetherAndWaitsForPredecessors() {
+        SagaDefinition d = saga(3, null, null, true, "{\"orders\":{\"2\":[0,1]},\"concurrent\":true}");
+        SagaProgress p = SagaProgress.initial(3);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(0), action(1))));
+        p = answer(d, p, action(0), Outcome.SUCCESS, 0);
+        assertThat(machine.plan(d, TransStatus.SUBMITTED, machine.started(p, action(1)), 0, 0, Set.of(action(1))))
+                .isEqualTo(new Plan.Wait(Long.MAX_VALUE));
+        p = answer(d, p, action(1), Outcome.SUCCESS, 0);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(2))));
+    }
+
+    @Test
+    void concurrentAbortUndoesDependentsBeforeTheirPredecessors() {
+        SagaDefinition d = saga(3, null, null, true, "{\"orders\":{\"2\":[0,1]},\"concurrent\":true}");
+        SagaProgress p = SagaProgress.initial(3);
+        p = answer(d, p, action(0), Outcome.SUCCESS, 0);
+        p = answer(d, p, action(1), Outcome.SUCCESS, 0);
+        p = answer(d, p, action(2), Outcome.FAILURE, 0);
+        assertThat(plan(d, TransStatus.ABORTING, p, 0)).isEqualTo(new Plan.Call(List.of(undo(2))));
+        p = answer(d, p, undo(2), Outcome.SUCCESS, 0);
+        assertThat(plan(d, TransStatus.ABORTING, p, 0)).isEqualTo(new Plan.Call(List.of(undo(1), undo(0))));
+    }
+
+    @Test
+    void preparedSagaFailsOnlyAfterItsTimeout() {
+        SagaDefinition d = saga(1, 10L, null, false, null);
+        assertThat(plan(d, TransStatus.PREPARED, SagaProgress.initial(1), 9_999)).isEqualTo(new Plan.Wait(10_000));
+        assertThat(plan(d, TransStatus.PREPARED, SagaProgress.initial(1), 10_000)).isInstanceOf(Plan.Finish.class);
+    }
+
+    @Test
+    void progressSurvivesItsJsonForm() {
+        SagaDefinition d = saga(2, null, null, false, null);
+        SagaProgress p = answer(d, SagaProgress.initial(2), action(0), Outcome.TRANSIENT, 7).asUncertain().releasedAt(5);
+        assertThat(ProgressCodec.decode(ProgressCodec.encode(p))).isEqualTo(p);
+    }
+}
