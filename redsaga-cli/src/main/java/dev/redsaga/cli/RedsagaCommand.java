@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code redsaga}: the one command line of the project; each job is a subcommand. */
 @Command(name = "redsaga", mixinStandardHelpOptions = true, version = "redsaga 0.1.0",
         description = "A saga distributed-transaction coordinator with Redis at its heart, speaking DTM's protocol.",
-        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, TryBranchesCommand.class, CommandLine.HelpCommand.class})
 public final class RedsagaCommand implements Runnable {
 
     @CommandLine.Spec

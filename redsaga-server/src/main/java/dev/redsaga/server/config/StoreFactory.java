@@ -23,7 +23,7 @@ public final class StoreFactory {
     /** Opens the store; a bad or unreachable URI is a {@link StoreException} whose message says what to fix. */
     public static TransactionStore open(String uri) {
         if (uri.startsWith("h2:mem:")) {
-            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, POOL_SIZE);
+            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, POOL_SIZE, uri);
         }
         if (uri.startsWith("h2:")) {
             String path = uri.substring(3);
@@ -37,7 +37,7 @@ public final class StoreFactory {
             // WRITE_DELAY=0: a commit reaches the file before the submit is acknowledged (survives kill -9);
             // DB_CLOSE_ON_EXIT=FALSE: the server closes the store itself after handing back its work.
             return JdbcTransactionStore.open("jdbc:h2:file:" + path + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
-                    null, null, TABLE, POOL_SIZE);
+                    null, null, TABLE, POOL_SIZE, uri);
         }
         if (uri.startsWith("jdbc:")) {
             try {

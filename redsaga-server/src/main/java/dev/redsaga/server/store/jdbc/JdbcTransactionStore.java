@@ -64,6 +64,12 @@ public final class JdbcTransactionStore implements TransactionStore {
      * @param poolSize maximum connections
      */
     public static JdbcTransactionStore open(String jdbcUrl, String user, String password, String table, int poolSize) {
+        return open(jdbcUrl, user, password, table, poolSize, redact(jdbcUrl));
+    }
+
+    /** As {@link #open(String, String, String, String, int)}, described in logs as {@code label}. */
+    public static JdbcTransactionStore open(String jdbcUrl, String user, String password, String table, int poolSize,
+            String label) {
         SqlDialect dialect = SqlDialect.fromJdbcUrl(jdbcUrl);
         if (!TABLE_NAME.matcher(table).matches()) {
             throw new IllegalArgumentException("table name '" + table + "' is invalid: use letters, digits and _");
@@ -84,9 +90,9 @@ public final class JdbcTransactionStore implements TransactionStore {
         try {
             ds = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot connect to " + redact(jdbcUrl) + ": " + rootMessage(e), e);
+            throw new StoreException("cannot connect to " + label + ": " + rootMessage(e), e);
         }
-        JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, redact(jdbcUrl));
+        JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, label);
         try {
             store.createSchema();
         } catch (RuntimeException e) {
