@@ -1,0 +1,54 @@
+package dev.redsaga.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.SubmitResult;
+import dev.redsaga.protocol.QueryReply;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The README's Java tour, compiled and run: if this changes, change the README with it. */
+class ReadmeTourIT {
+
+    @Test
+    void javaTourRunsAsTheReadmeShows() throws Exception {
+        try (RedsagaServer server = RedsagaServer.start(ServerConfig.defaults().withPort(0)
+                .withStore("h2:mem:readme-" + UUID.randomUUID()));
+             ScriptedBranches branches = new ScriptedBranches()) {
+            branches.script("/stock/deduct-fail", Answer.FAILURE);
+            String coordinator = server.baseUrl();
+            String svc = branches.url("");
+
+            // --- README: Java SDK ---
+            RedsagaClient client = RedsagaClient.builder(coordinator).build();
+
+            String gid = client.newGid();
+            SubmitResult result = client.saga(gid)
+                    .step(svc + "/order/create", svc + "/order/cancel", "{\"user\":1,\"sku\":\"A\"}")
+                    .step(svc + "/stock/deduct", svc + "/stock/restore", "{\"sku\":\"A\",\"n\":1}")
+                    .waitResult()          // answer with the outcome, not just "stored"
+                    .submit();             // SUCCESS, FAILURE (compensated) or ONGOING (still retrying)
+
+            QueryReply q = client.query(gid);
+            System.out.println(q.transaction().status());   // succeeded
+            // --- end ---
+
+            assertThat(result).isEqualTo(SubmitResult.SUCCESS);
+            assertThat(q.transaction().status()).isEqualTo(TransStatus.SUCCEEDED);
+
+            String failing = client.newGid();
+            assertThat(client.saga(failing)
+                    .step(svc + "/order/create", svc + "/order/cancel", "{}")
+                    .step(svc + "/stock/deduct-fail", svc + "/stock/restore", "{}")
+                    .waitResult().submit()).isEqualTo(SubmitResult.FAILURE);
+            assertThat(branches.trace(failing)).containsExactly("/order/create action", "/stock/deduct-fail action",
+                    "/stock/restore compensate", "/order/cancel compensate");
+        }
+    }
+}
