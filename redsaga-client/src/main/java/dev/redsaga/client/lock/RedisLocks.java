@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -323,8 +324,14 @@ public final class RedisLocks implements AutoCloseable {
         }
         if (autoRenew) {
             long period = leaseTime.toNanos() / 3;
-            lease.startRenewal(scheduler.scheduleWithFixedDelay(lease::renewTick, period, period,
-                    TimeUnit.NANOSECONDS));
+            try {
+                lease.startRenewal(scheduler.scheduleWithFixedDelay(lease::renewTick, period, period,
+                        TimeUnit.NANOSECONDS));
+            } catch (RejectedExecutionException e) {
+                lease.close();
+                throw new IllegalStateException("the renewal scheduler refused lock '" + name + "' (shut down?); "
+                        + "the lock was released again", e);
+            }
         }
         return new Attempt(lease, 0);
     }
@@ -377,7 +384,7 @@ public final class RedisLocks implements AutoCloseable {
         }
 
         /**
-         * Prefix of every key this instance writes (default {@value #DEFAULT_KEY_PREFIX}); may be empty. The lock
+         * Prefix of every key this instance writes (default {@value RedisLocks#DEFAULT_KEY_PREFIX}); may be empty. The lock
          * {@code name} is stored under {@code <prefix>{<name>}}, its fence counter under
          * {@code <prefix>{<name>}:fence}.
          */
