@@ -1,17 +1,16 @@
 package dev.redsaga.server;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.engine.DriveListener;
 import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.http.HttpApi;
 import dev.redsaga.server.http.HttpBranchTransport;
+import dev.redsaga.server.http.HttpEndpoint;
 import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.TransactionStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
@@ -31,7 +30,8 @@ public final class RedsagaServer implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final SagaEngine engine;
-    private final HttpServer http;
+    private final HttpEndpoint http;
+    private final HttpBranchTransport transport;
 
     private RedsagaServer(ServerConfig config, TransactionStore store, boolean ownsStore, DriveListener listener) {
         this.config = config;
@@ -39,18 +39,20 @@ public final class RedsagaServer implements AutoCloseable {
         this.ownsStore = ownsStore;
         this.workers = Executors.newVirtualThreadPerTaskExecutor();
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
-        this.engine = new SagaEngine(store, new HttpBranchTransport(workers), config.engine(), InstantSource.system(),
+        this.transport = new HttpBranchTransport(256);
+        this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), scheduler, workers, config.instanceId(), listener);
         TransactionService service = new TransactionService(store, engine, InstantSource.system());
+        engine.start();
         try {
-            this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+            this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
+                    new HttpApi(service, config.maxRequestBytes()));
         } catch (IOException e) {
+            engine.stop(Duration.ZERO);
             shutdownExecutors();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage() + " (is another server using the port? pick one with --port)", e);
         }
-        http.createContext("/api/dtmsvr/", new HttpApi(service, config.maxRequestBytes()));
-        http.setExecutor(workers);
     }
 
     /** Opens the configured store and starts serving. */
@@ -68,15 +70,13 @@ public final class RedsagaServer implements AutoCloseable {
     public static RedsagaServer start(ServerConfig config, TransactionStore store, boolean ownsStore,
             DriveListener listener) {
         RedsagaServer s = new RedsagaServer(config, store, ownsStore, listener);
-        s.engine.start();
-        s.http.start();
         log.info("redsaga {} listening on http://{}:{} (store {})", config.instanceId(), config.host(), s.port(),
                 store.describe());
         return s;
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     public String baseUrl() {
@@ -97,7 +97,7 @@ public final class RedsagaServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        http.stop(0);
+        http.close();
         engine.stop(Duration.ofMillis(Math.max(10_000, config.engine().defaultRequestTimeoutMs() * 2)));
         shutdownExecutors();
         if (ownsStore) {
@@ -107,6 +107,7 @@ public final class RedsagaServer implements AutoCloseable {
     }
 
     private void shutdownExecutors() {
+        transport.close();
         scheduler.shutdownNow();
         workers.shutdownNow();
     }

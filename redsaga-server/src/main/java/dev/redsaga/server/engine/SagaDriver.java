@@ -130,7 +130,7 @@ final class SagaDriver {
                     if (next == null) {
                         return endWith(rec, null, DriveEnd.LOST);
                     }
-                    log.info("saga {} aborting: {}", rec.gid(), abort.reason());
+                    log.debug("saga {} aborting: {}", rec.gid(), abort.reason());
                     rec = next;
                 }
                 case Plan.Call call -> {

@@ -3,8 +3,6 @@ package dev.redsaga.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
@@ -15,7 +13,6 @@ import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -28,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * only code that knows status codes: 200 SUCCESS, 409 FAILURE, 425 ONGOING, 400/404/413 for bad requests,
  * 503 when the store is unavailable, 500 for the unexpected.
  */
-public final class HttpApi implements HttpHandler {
+public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
@@ -42,11 +39,11 @@ public final class HttpApi implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
+    public void handle(HttpEndpoint.Exchange ex) throws IOException {
+        {
+            String path = ex.path();
             String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
-            String method = ex.getRequestMethod();
+            String method = ex.method();
             try {
                 switch (route) {
                     case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
@@ -90,7 +87,7 @@ public final class HttpApi implements HttpHandler {
         }
     }
 
-    private void submit(HttpExchange ex, String method) throws IOException {
+    private void submit(HttpEndpoint.Exchange ex, String method) throws IOException {
         SubmitResult result = service.submit(readTrans(ex, method));
         switch (result) {
             case ACCEPTED, SUCCEEDED -> reply(ex, 200, DtmReply.success());
@@ -99,15 +96,15 @@ public final class HttpApi implements HttpHandler {
         }
     }
 
-    private static String post(HttpExchange ex, String method) {
+    private static String post(HttpEndpoint.Exchange ex, String method) {
         if (!"POST".equals(method)) {
-            throw new RequestException(RequestException.Kind.INVALID, ex.getRequestURI().getPath()
+            throw new RequestException(RequestException.Kind.INVALID, ex.path()
                     + " takes POST with a JSON body, not " + method);
         }
         return method;
     }
 
-    private TransRequest readTrans(HttpExchange ex, String method) throws IOException {
+    private TransRequest readTrans(HttpEndpoint.Exchange ex, String method) throws IOException {
         byte[] body = readBody(ex);
         if (body.length == 0) {
             throw RequestException.invalid("the request body is empty: send the transaction as JSON");
@@ -138,8 +135,8 @@ public final class HttpApi implements HttpHandler {
         return sb.isEmpty() ? "the top level" : sb.toString();
     }
 
-    private byte[] readBody(HttpExchange ex) throws IOException {
-        try (InputStream in = ex.getRequestBody()) {
+    private byte[] readBody(HttpEndpoint.Exchange ex) throws IOException {
+        try (InputStream in = ex.body()) {
             byte[] body = in.readNBytes(maxBodyBytes + 1);
             if (body.length > maxBodyBytes) {
                 throw new RequestException(RequestException.Kind.TOO_LARGE, "the request body is larger than "
@@ -149,9 +146,9 @@ public final class HttpApi implements HttpHandler {
         }
     }
 
-    private static Map<String, String> query(HttpExchange ex) {
+    private static Map<String, String> query(HttpEndpoint.Exchange ex) {
         Map<String, String> out = new HashMap<>();
-        String raw = ex.getRequestURI().getRawQuery();
+        String raw = ex.rawQuery();
         if (raw == null || raw.isEmpty()) {
             return out;
         }
@@ -180,12 +177,7 @@ public final class HttpApi implements HttpHandler {
         }
     }
 
-    private void reply(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+    private void reply(HttpEndpoint.Exchange ex, int status, Object body) throws IOException {
+        ex.respond(status, "application/json", json.writeValueAsBytes(body));
     }
 }

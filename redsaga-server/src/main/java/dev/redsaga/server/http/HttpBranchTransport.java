@@ -2,62 +2,78 @@ package dev.redsaga.server.http;
 
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.server.engine.BranchTransport;
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * Calls branches as DTM does: {@code POST url?gid=..&trans_type=saga&branch_id=01&op=action}, the step's
  * payload as the JSON body, plus the transaction's {@code branch_headers}; the answer classified by
  * {@link Outcome#classify}.
+ *
+ * <p>Jetty's client, not the JDK's: under a thousand concurrent sagas the JDK client's single selector thread
+ * and connection set-up serialised the calls (see docs/design.md); Jetty pools connections per destination.
  */
-public final class HttpBranchTransport implements BranchTransport {
+public final class HttpBranchTransport implements BranchTransport, AutoCloseable {
     private static final int MAX_DETAIL = 300;
     private final HttpClient client;
 
-    public HttpBranchTransport(Executor executor) {
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(3))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor)
-                .build();
+    public HttpBranchTransport(int maxConnectionsPerDestination) {
+        VirtualThreadPool pool = new VirtualThreadPool();
+        pool.setName("redsaga-branch-client");
+        client = new HttpClient();
+        client.setExecutor(pool);
+        client.setMaxConnectionsPerDestination(maxConnectionsPerDestination);
+        client.setMaxRequestsQueuedPerDestination(1 << 20);
+        client.setConnectTimeout(3_000);
+        client.setFollowRedirects(false);
+        client.setUserAgentField(null);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the branch HTTP client: " + e.getMessage(), e);
+        }
     }
 
     @Override
-    public Result call(Request r) {
-        URI uri;
+    public Result call(BranchTransport.Request r) {
+        String uri = r.url() + (r.url().indexOf('?') >= 0 ? "&" : "?")
+                + "gid=" + enc(r.gid()) + "&trans_type=" + enc(r.transType())
+                + "&branch_id=" + enc(r.branchId()) + "&op=" + enc(r.op().wire());
+        org.eclipse.jetty.client.Request req;
         try {
-            uri = URI.create(r.url() + (r.url().indexOf('?') >= 0 ? "&" : "?")
-                    + "gid=" + enc(r.gid()) + "&trans_type=" + enc(r.transType())
-                    + "&branch_id=" + enc(r.branchId()) + "&op=" + enc(r.op().wire()));
+            req = client.newRequest(uri)
+                    .method(HttpMethod.POST)
+                    .timeout(r.timeoutMs(), TimeUnit.MILLISECONDS)
+                    .body(new StringRequestContent("application/json", r.payload(), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             return new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage());
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofMillis(r.timeoutMs()))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(r.payload(), StandardCharsets.UTF_8));
-        for (Map.Entry<String, String> h : r.headers().entrySet()) {
-            b.header(h.getKey(), h.getValue());
+        if (!r.headers().isEmpty()) {
+            req.headers(h -> {
+                for (Map.Entry<String, String> e : r.headers().entrySet()) {
+                    h.put(e.getKey(), e.getValue());
+                }
+            });
         }
         try {
-            HttpResponse<String> resp = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            Outcome outcome = Outcome.classify(resp.statusCode(), resp.body());
+            ContentResponse resp = req.send();
+            String body = resp.getContentAsString();
+            Outcome outcome = Outcome.classify(resp.getStatus(), body);
             return new Result(outcome, outcome == Outcome.SUCCESS ? null
-                    : "HTTP " + resp.statusCode() + " " + abbreviate(resp.body()));
-        } catch (HttpTimeoutException e) {
+                    : "HTTP " + resp.getStatus() + " " + abbreviate(body));
+        } catch (TimeoutException e) {
             return new Result(Outcome.TRANSIENT, "no answer within " + r.timeoutMs() + " ms");
-        } catch (IOException e) {
-            return new Result(Outcome.TRANSIENT, "connection error: " + e);
+        } catch (ExecutionException e) {
+            return new Result(Outcome.TRANSIENT, "connection error: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(Outcome.TRANSIENT, "interrupted");
@@ -73,5 +89,14 @@ public final class HttpBranchTransport implements BranchTransport {
             return "";
         }
         return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "...";
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            // stopping is best effort
+        }
     }
 }

@@ -84,7 +84,7 @@ public final class JdbcTransactionStore implements TransactionStore {
         }
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("redsaga-store");
-        config.setConnectionTimeout(5_000);
+        config.setConnectionTimeout(30_000);
         config.setInitializationFailTimeout(5_000);
         HikariDataSource ds;
         try {

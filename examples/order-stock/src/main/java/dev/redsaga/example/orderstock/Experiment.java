@@ -1,0 +1,174 @@
+package dev.redsaga.example.orderstock;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.RedsagaException;
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.store.TransactionRecord;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The seed's experiment: N purchase sagas (create order → deduct stock) at a given concurrency against a
+ * stock of S, on a coordinator and two services with their own databases; then the {@link Auditor}.
+ */
+public final class Experiment {
+    public static final String PRODUCT = "sku-1";
+
+    /**
+     * @param coordinatorStore the coordinator's store URI ({@code h2:<dir>/coordinator} by default: embedded)
+     * @param requestTimeoutMs branch request timeout (short, so injected timeouts resolve quickly)
+     * @param drainTimeout     how long to wait for every saga to end after the last submit
+     */
+    public record Settings(int requests, int concurrency, int stock, Backend backend, Faults faults, boolean barrier,
+            String coordinatorStore, long requestTimeoutMs, Duration drainTimeout) {
+        public Settings {
+            if (requests < 1) {
+                throw new IllegalArgumentException("--requests must be at least 1, was " + requests);
+            }
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("--concurrency must be at least 1, was " + concurrency);
+            }
+            if (stock < 0) {
+                throw new IllegalArgumentException("--stock must not be negative, was " + stock);
+            }
+        }
+    }
+
+    /** Called about every 200 ms while the run goes on. */
+    public interface Progress {
+        void update(int submitted, int requests, int finished, long elapsedMs);
+    }
+
+    public record Result(Auditor.Report report, int submitErrors, String firstSubmitError, long elapsedMs,
+            double throughputPerSecond, long faultsInjected) {
+    }
+
+    private Experiment() {
+    }
+
+    public static Result run(Settings s, Progress progress) throws Exception {
+        String suffix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 20, 36);
+        String ordersDb = "rsdemo_orders_" + suffix;
+        String stockDb = "rsdemo_stock_" + suffix;
+        List<AutoCloseable> toClose = new ArrayList<>();
+        try {
+            HikariDataSource orders = s.backend().freshDatabase(ordersDb, 24);
+            toClose.add(orders);
+            HikariDataSource stock = s.backend().freshDatabase(stockDb, 24);
+            toClose.add(stock);
+            try (Connection c = orders.getConnection()) {
+                OrderService.createSchema(c, s.backend());
+            }
+            try (Connection c = stock.getConnection()) {
+                StockService.createSchema(c, s.backend(), PRODUCT, s.stock());
+            }
+            TransactionRunner orderRunner = runner(s, orders);
+            TransactionRunner stockRunner = runner(s, stock);
+
+            EngineOptions engine = new EngineOptions(s.requestTimeoutMs(), 200, 2_000, 10_000, 200, 200,
+                    Math.max(1024, 2 * s.concurrency()));
+            RedsagaServer coordinator = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, s.coordinatorStore(),
+                    engine, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, ServerConfig.newInstanceId()));
+            toClose.add(coordinator);
+            ParticipantServer orderService = new ParticipantServer(orders, orderRunner, s.faults(), s.requestTimeoutMs())
+                    .route("/order/create", OrderService.CREATE)
+                    .route("/order/cancel", OrderService.CANCEL)
+                    .start();
+            toClose.add(orderService);
+            ParticipantServer stockService = new ParticipantServer(stock, stockRunner, s.faults(), s.requestTimeoutMs())
+                    .route("/stock/deduct", StockService.DEDUCT)
+                    .route("/stock/restore", StockService.RESTORE)
+                    .start();
+            toClose.add(stockService);
+
+            RedsagaClient client = RedsagaClient.builder(coordinator.baseUrl()).timeout(Duration.ofSeconds(60)).build();
+            List<Auditor.Submitted> sagas = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger submitted = new AtomicInteger();
+            AtomicInteger submitErrors = new AtomicInteger();
+            AtomicReference<String> firstSubmitError = new AtomicReference<>();
+            long start = System.nanoTime();
+            Semaphore slots = new Semaphore(s.concurrency());
+            try (ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < s.requests(); i++) {
+                    slots.acquire();
+                    long user = i;
+                    load.execute(() -> {
+                        String gid = client.newGid();
+                        Purchase p = new Purchase(user, PRODUCT, 1);
+                        boolean acknowledged = false;
+                        try {
+                            client.saga(gid)
+                                    .step(orderService.url("/order/create"), orderService.url("/order/cancel"), p)
+                                    .step(stockService.url("/stock/deduct"), stockService.url("/stock/restore"), p)
+                                    .submit();
+                            acknowledged = true;
+                        } catch (RedsagaException e) {
+                            if (submitErrors.incrementAndGet() == 1) {
+                                firstSubmitError.set(e.getMessage());
+                            }
+                        } finally {
+                            // an unacknowledged submit may still have been stored: audit it all the same
+                            sagas.add(new Auditor.Submitted(gid, p.qty(), acknowledged));
+                            submitted.incrementAndGet();
+                            slots.release();
+                        }
+                    });
+                    if (i % 50 == 0) {
+                        progress.update(submitted.get(), s.requests(), -1, elapsedMs(start));
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + s.drainTimeout().toNanos();
+            List<Auditor.Submitted> open = new ArrayList<>(sagas);
+            while (System.nanoTime() < deadline) {
+                // done: terminal, or never acknowledged and not stored (the submit failed before the store)
+                open.removeIf(saga -> {
+                    Optional<TransactionRecord> r = coordinator.store().find(saga.gid());
+                    return r.isPresent() ? r.get().status().isTerminal() : !saga.acknowledged();
+                });
+                progress.update(submitted.get(), s.requests(), s.requests() - open.size(), elapsedMs(start));
+                if (open.isEmpty() && orderService.lateInFlight() == 0 && stockService.lateInFlight() == 0) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            long elapsed = elapsedMs(start);
+            Auditor.Report report = Auditor.audit(coordinator.store(), List.copyOf(sagas), orders, stock, PRODUCT,
+                    s.stock());
+            return new Result(report, submitErrors.get(), firstSubmitError.get(), elapsed, s.requests() * 1000.0 / Math.max(1, elapsed),
+                    orderService.faultsInjected() + stockService.faultsInjected());
+        } finally {
+            Collections.reverse(toClose);
+            for (AutoCloseable c : toClose) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // closing is best effort; the databases are dropped next
+                }
+            }
+            s.backend().dropDatabase(ordersDb);
+            s.backend().dropDatabase(stockDb);
+        }
+    }
+
+    private static TransactionRunner runner(Settings s, HikariDataSource db) throws Exception {
+        return s.barrier() ? TransactionRunner.withBarrier(db) : TransactionRunner.plain();
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

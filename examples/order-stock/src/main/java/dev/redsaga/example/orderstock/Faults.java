@@ -1,0 +1,75 @@
+package dev.redsaga.example.orderstock;
+
+import java.util.SplittableRandom;
+
+/**
+ * The faults a demo service injects, each a rate in [0,1], drawn per incoming branch request:
+ * <ul>
+ *   <li>fail: answer FAILURE (actions only; half of the time) or 500, without doing anything;</li>
+ *   <li>timeout: do the work and commit, but answer only after the coordinator's request timeout;</li>
+ *   <li>hang: answer 500 at once and do the work late — after the coordinator retried, and for an aborted saga
+ *       after the compensation (the "hanging action" the barrier must refuse);</li>
+ *   <li>duplicate: the request is delivered twice (two concurrent executions).</li>
+ * </ul>
+ */
+public final class Faults {
+    public enum Kind { NONE, FAIL_FAILURE, FAIL_ERROR, TIMEOUT, HANG, DUPLICATE }
+
+    private final double fail;
+    private final double timeout;
+    private final double hang;
+    private final double duplicate;
+    private final SplittableRandom random;
+
+    public Faults(double fail, double timeout, double hang, double duplicate, long seed) {
+        this.fail = rate(fail, "--fail-rate");
+        this.timeout = rate(timeout, "--timeout-rate");
+        this.hang = rate(hang, "--hang-rate");
+        this.duplicate = rate(duplicate, "--duplicate-rate");
+        if (fail + timeout + hang + duplicate > 1.0) {
+            throw new IllegalArgumentException("the fault rates add up to more than 1; lower some of them");
+        }
+        this.random = new SplittableRandom(seed);
+    }
+
+    public static Faults none() {
+        return new Faults(0, 0, 0, 0, 0);
+    }
+
+    public boolean any() {
+        return fail + timeout + hang + duplicate > 0;
+    }
+
+    /** The fault for the next request; {@code compensation} requests never answer FAILURE (it means nothing there). */
+    public synchronized Kind next(boolean compensation) {
+        double r = random.nextDouble();
+        if (r < fail) {
+            return !compensation && random.nextBoolean() ? Kind.FAIL_FAILURE : Kind.FAIL_ERROR;
+        }
+        r -= fail;
+        if (r < timeout) {
+            return Kind.TIMEOUT;
+        }
+        r -= timeout;
+        if (r < hang && !compensation) {
+            return Kind.HANG;
+        }
+        r -= hang;
+        if (r < duplicate) {
+            return Kind.DUPLICATE;
+        }
+        return Kind.NONE;
+    }
+
+    private static double rate(double v, String name) {
+        if (Double.isNaN(v) || v < 0 || v > 1) {
+            throw new IllegalArgumentException(name + " must be between 0 and 1, was " + v);
+        }
+        return v;
+    }
+
+    @Override
+    public String toString() {
+        return "fail=" + fail + " timeout=" + timeout + " hang=" + hang + " duplicate=" + duplicate;
+    }
+}

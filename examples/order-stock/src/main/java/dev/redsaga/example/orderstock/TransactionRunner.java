@@ -1,0 +1,45 @@
+package dev.redsaga.example.orderstock;
+
+import dev.redsaga.client.barrier.BranchBarrier;
+import dev.redsaga.client.barrier.JdbcBarrier;
+import dev.redsaga.protocol.Outcome;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/** Runs a branch's business in a local transaction: through the barrier, or plainly (to show what goes wrong). */
+public interface TransactionRunner {
+    Outcome run(Connection c, Business.BranchCall call, Business business) throws SQLException;
+
+    /** No barrier: commit on SUCCESS, roll back otherwise. Duplicates, late actions and empty compensations all run. */
+    static TransactionRunner plain() {
+        return (c, call, business) -> {
+            c.setAutoCommit(false);
+            try {
+                Outcome o = business.run(c, call);
+                if (o == Outcome.SUCCESS) {
+                    c.commit();
+                } else {
+                    c.rollback();
+                }
+                return o;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        };
+    }
+
+    /** Through the sub-transaction barrier (its table created in {@code db} if missing). */
+    static TransactionRunner withBarrier(DataSource db) throws SQLException {
+        JdbcBarrier barrier = JdbcBarrier.detect(db);
+        try (Connection c = db.getConnection()) {
+            barrier.createTableIfMissing(c);
+        }
+        return (c, call, business) -> barrier.call(c,
+                BranchBarrier.of(call.transType(), call.gid(), call.branchId(), call.op()),
+                tx -> business.run(tx, call));
+    }
+}

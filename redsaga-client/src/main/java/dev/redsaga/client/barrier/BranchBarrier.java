@@ -1,0 +1,43 @@
+package dev.redsaga.client.barrier;
+
+import dev.redsaga.protocol.BranchOp;
+import dev.redsaga.protocol.Gids;
+import java.util.Map;
+
+/**
+ * The identity of one branch request, as the coordinator sends it in the query string:
+ * {@code ?gid=..&trans_type=saga&branch_id=01&op=action}. The barrier keys its rows by it.
+ */
+public record BranchBarrier(String transType, String gid, String branchId, BranchOp op) {
+
+    public BranchBarrier {
+        require(transType, "trans_type");
+        String gidProblem = Gids.problem(gid);
+        if (gidProblem != null) {
+            throw new IllegalArgumentException(gidProblem);
+        }
+        require(branchId, "branch_id");
+        if (branchId.length() > 64) {
+            throw new IllegalArgumentException("branch_id is longer than 64 characters");
+        }
+        if (op == null) {
+            throw new IllegalArgumentException("op is required: action, compensate, try, confirm or cancel");
+        }
+    }
+
+    public static BranchBarrier of(String transType, String gid, String branchId, String op) {
+        require(op, "op");
+        return new BranchBarrier(transType, gid, branchId, BranchOp.fromWire(op));
+    }
+
+    /** From the branch request's decoded query parameters; a missing or invalid one is an IllegalArgumentException. */
+    public static BranchBarrier from(Map<String, String> query) {
+        return of(query.get("trans_type"), query.get("gid"), query.get("branch_id"), query.get("op"));
+    }
+
+    private static void require(String v, String name) {
+        if (v == null || v.isEmpty()) {
+            throw new IllegalArgumentException("query parameter " + name + " is required in a branch request");
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.redsaga.client.barrier;
+
+import dev.redsaga.protocol.BranchOp;
+import dev.redsaga.protocol.Outcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The sub-transaction barrier on a SQL database (PostgreSQL, MySQL/MariaDB, H2): makes a branch idempotent,
+ * turns the compensation of an action that never ran into a no-op, and refuses an action that arrives after its
+ * compensation — all in the business's own local transaction, so the barrier rows commit or roll back with the
+ * business change.
+ *
+ * <pre>{@code
+ * JdbcBarrier barrier = JdbcBarrier.detect(dataSource);          // once
+ * // in the handler of POST /stock/deduct?gid=..&trans_type=saga&branch_id=02&op=action
+ * try (Connection c = dataSource.getConnection()) {
+ *     Outcome o = barrier.call(c, BranchBarrier.from(queryParams), tx -> {
+ *         int n = tx.prepareStatement("UPDATE stock SET available = available - 1 WHERE id = 7 AND available >= 1")
+ *                   .executeUpdate();
+ *         return n == 1 ? Outcome.SUCCESS : Outcome.FAILURE;     // FAILURE rolls everything back
+ *     });
+ *     BranchAnswer.of(o) ... // 200 / 409
+ * }
+ * }</pre>
+ *
+ * <p>For a request {@code op} with origin {@code originOp} (compensate → action, cancel → try):
+ * <ol>
+ *   <li>a compensation first inserts-if-absent the row {@code (gid, branch, originOp)};</li>
+ *   <li>every request inserts-if-absent {@code (gid, branch, op)};</li>
+ *   <li>a compensation whose step 1 added the row: the action never ran — commit (the row now blocks a late
+ *       action) and answer SUCCESS without running the business (empty compensation);</li>
+ *   <li>step 2 added nothing: a duplicate, or an action arriving after its compensation — commit, answer
+ *       SUCCESS, business not run;</li>
+ *   <li>otherwise run the business: commit on SUCCESS, roll back (barrier rows too) on anything else.</li>
+ * </ol>
+ * Concurrent requests for the same branch serialise on the unique key: the second waits for the first's
+ * transaction and then sees its rows (or, if it rolled back, inserts them itself).
+ */
+public final class JdbcBarrier {
+    public static final String DEFAULT_TABLE = "barrier";
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
+    /** One barrier call per branch request; DTM numbers several calls within one request "01", "02", ... */
+    private static final String BARRIER_ID = "01";
+
+    /** The SQL database kinds the barrier supports. */
+    public enum Dialect {
+        POSTGRESQL("postgresql"), MYSQL("mysql"), H2("h2");
+
+        private final String script;
+
+        Dialect(String script) {
+            this.script = script;
+        }
+    }
+
+    /** The business change of a branch, run in the barrier's transaction; it must not commit or roll back. */
+    @FunctionalInterface
+    public interface Business {
+        /** @return SUCCESS to commit, FAILURE (business refusal) or ONGOING to roll back */
+        Outcome run(Connection tx) throws SQLException;
+    }
+
+    private final Dialect dialect;
+    private final String table;
+    private final String insertSql;
+
+    private JdbcBarrier(Dialect dialect, String table) {
+        this.dialect = dialect;
+        this.table = table;
+        String columns = "(trans_type, gid, branch_id, op, barrier_id, reason) VALUES (?, ?, ?, ?, ?, ?)";
+        this.insertSql = switch (dialect) {
+            case POSTGRESQL -> "INSERT INTO " + table + " " + columns + " ON CONFLICT DO NOTHING";
+            case MYSQL -> "INSERT IGNORE INTO " + table + " " + columns;
+            // H2 has no insert-ignore; a duplicate is a 23505 that leaves the transaction usable
+            case H2 -> "INSERT INTO " + table + " " + columns;
+        };
+    }
+
+    public static JdbcBarrier of(Dialect dialect) {
+        return of(dialect, DEFAULT_TABLE);
+    }
+
+    /** @param table the barrier table, optionally schema-qualified ({@code schema.table}) */
+    public static JdbcBarrier of(Dialect dialect, String table) {
+        if (dialect == null) {
+            throw new IllegalArgumentException("dialect is required");
+        }
+        if (table == null || !TABLE.matcher(table).matches()) {
+            throw new IllegalArgumentException("table '" + table + "' is invalid: use [schema.]name of letters, digits, _");
+        }
+        return new JdbcBarrier(dialect, table);
+    }
+
+    /** The barrier for the database behind {@code c}, with the default table. */
+    public static JdbcBarrier detect(Connection c) throws SQLException {
+        return of(dialectOf(c), DEFAULT_TABLE);
+    }
+
+    /** The barrier for the database behind {@code dataSource}, with the default table. */
+    public static JdbcBarrier detect(javax.sql.DataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return detect(c);
+        }
+    }
+
+    public static Dialect dialectOf(Connection c) throws SQLException {
+        String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+        if (product.contains("postgres")) {
+            return Dialect.POSTGRESQL;
+        }
+        if (product.contains("mysql") || product.contains("mariadb")) {
+            return Dialect.MYSQL;
+        }
+        if (product.contains("h2")) {
+            return Dialect.H2;
+        }
+        throw new SQLException("the barrier supports PostgreSQL, MySQL/MariaDB and H2, not " + product);
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** Creates the barrier table (and its unique key) if it does not exist, from {@code barrier-<dialect>.sql}. */
+    public void createTableIfMissing(Connection c) throws SQLException {
+        String name = table.substring(table.indexOf('.') + 1);
+        String ddl = schemaScript(dialect).replace("${table}", table).replace("${name}", name);
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement()) {
+            for (String statement : ddl.split(";")) {
+                if (!statement.isBlank()) {
+                    s.execute(statement);
+                }
+            }
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** The DDL of the barrier table for {@code dialect}; {@code ${table}} and {@code ${name}} stand for its name. */
+    public static String schemaScript(Dialect dialect) {
+        String name = "barrier-" + dialect.script + ".sql";
+        try (InputStream in = JdbcBarrier.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code business} behind the barrier in one local transaction on {@code c}, and returns the answer to
+     * give the coordinator. The connection's auto-commit setting is restored afterwards.
+     *
+     * @throws SQLException when the database fails (answer 500: the coordinator retries); nothing is committed
+     */
+    public Outcome call(Connection c, BranchBarrier b, Business business) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            BranchOp origin = b.op().origin();
+            boolean originAdded = origin != null && insertIgnore(c, b, origin);
+            boolean opAdded = insertIgnore(c, b, b.op());
+            if (originAdded || !opAdded) {
+                // empty compensation (commit: the origin row must stay to refuse a late action), duplicate, or hanging
+                c.commit();
+                return Outcome.SUCCESS;
+            }
+            Outcome o = business.run(c);
+            if (o == Outcome.SUCCESS) {
+                c.commit();
+            } else {
+                c.rollback();
+            }
+            return o;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private boolean insertIgnore(Connection c, BranchBarrier b, BranchOp op) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(insertSql)) {
+            ps.setString(1, b.transType());
+            ps.setString(2, b.gid());
+            ps.setString(3, b.branchId());
+            ps.setString(4, op.wire());
+            ps.setString(5, BARRIER_ID);
+            ps.setString(6, b.op().wire());
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            if (dialect == Dialect.H2 && "23505".equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcBarrier[" + dialect + ", table " + table + "]";
+    }
+}

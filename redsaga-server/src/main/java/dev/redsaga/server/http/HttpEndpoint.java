@@ -1,0 +1,142 @@
+package dev.redsaga.server.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+
+/**
+ * A small blocking HTTP/1.1 server on Jetty, every request on its own virtual thread: simple blocking handlers,
+ * Jetty's connection handling. (The JDK's built-in server served only a handful of requests at a time once a
+ * thousand connections were open — see docs/design.md.)
+ */
+public final class HttpEndpoint implements AutoCloseable {
+
+    /** Handles one request; may block. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(Exchange exchange) throws IOException;
+    }
+
+    /** One request and its response. */
+    public static final class Exchange {
+        private final Request request;
+        private final Response response;
+
+        Exchange(Request request, Response response) {
+            this.request = request;
+            this.response = response;
+        }
+
+        public String method() {
+            return request.getMethod();
+        }
+
+        public String path() {
+            return request.getHttpURI().getPath();
+        }
+
+        /** The raw (still URL-encoded) query string, or {@code null}. */
+        public String rawQuery() {
+            return request.getHttpURI().getQuery();
+        }
+
+        public String header(String name) {
+            return request.getHeaders().get(name);
+        }
+
+        /** The request body, read fully. */
+        public InputStream body() {
+            return Content.Source.asInputStream(request);
+        }
+
+        /** Sends the whole response (blocking until written). */
+        public void respond(int status, String contentType, byte[] body) throws IOException {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+            try (Blocker.Callback cb = Blocker.callback()) {
+                response.write(true, ByteBuffer.wrap(body), cb);
+                cb.block();
+            }
+        }
+
+        public void respondJson(int status, String json) throws IOException {
+            respond(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private HttpEndpoint(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /**
+     * Starts listening on {@code host:port} (port 0: a free one).
+     *
+     * @throws IOException if the address is taken or cannot be bound
+     */
+    public static HttpEndpoint start(String host, int port, String name, Handler handler) throws IOException {
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName(name);
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setAcceptQueueSize(4096);
+        connector.setIdleTimeout(60_000);
+        server.addConnector(connector);
+        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                try {
+                    handler.handle(new Exchange(request, response));
+                    callback.succeeded();
+                } catch (Throwable t) {
+                    callback.failed(t);
+                }
+                return true;
+            }
+        });
+        server.setStopTimeout(1_000);
+        try {
+            server.start();
+        } catch (IOException e) {
+            stopQuietly(server);
+            throw e;
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw new IOException(e.getMessage(), e);
+        }
+        return new HttpEndpoint(server, connector);
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+        stopQuietly(server);
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping is best effort
+        }
+    }
+}
