@@ -1,0 +1,221 @@
+package dev.redsaga.client.barrier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redsaga.protocol.Outcome;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The barrier's contract, run against each real database: idempotency, empty compensation, anti-hanging,
+ * rollback with the business, and action/compensation races. The business effect is a row in {@code effects}
+ * per execution, so every test can count exactly what ran.
+ */
+abstract class JdbcBarrierContract {
+    String suffix;
+    String barrierTable;
+    String effectsTable;
+    JdbcBarrier barrier;
+
+    abstract String url();
+
+    abstract void requireService();
+
+    Connection connect() throws SQLException {
+        return DriverManager.getConnection(url());
+    }
+
+    @BeforeEach
+    void createTables() throws SQLException {
+        requireService();
+        suffix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 20, 36);
+        barrierTable = "barrier_" + suffix;
+        effectsTable = "effects_" + suffix;
+        try (Connection c = connect()) {
+            barrier = JdbcBarrier.of(JdbcBarrier.dialectOf(c), barrierTable);
+            barrier.createTableIfMissing(c);
+            barrier.createTableIfMissing(c); // idempotent
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE " + effectsTable + " (gid VARCHAR(128) NOT NULL, op VARCHAR(16) NOT NULL)");
+            }
+        }
+    }
+
+    @AfterEach
+    void dropTables() throws SQLException {
+        if (suffix == null) {
+            return;
+        }
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + barrierTable);
+            s.execute("DROP TABLE IF EXISTS " + effectsTable);
+        }
+    }
+
+    Outcome call(String gid, String op) throws SQLException {
+        return call(gid, op, Outcome.SUCCESS);
+    }
+
+    /** One branch request: the business records one effect row, then answers {@code answer}. */
+    Outcome call(String gid, String op, Outcome answer) throws SQLException {
+        try (Connection c = connect()) {
+            return barrier.call(c, BranchBarrier.of("saga", gid, "01", op), tx -> {
+                try (PreparedStatement ps = tx.prepareStatement("INSERT INTO " + effectsTable + " VALUES (?, ?)")) {
+                    ps.setString(1, gid);
+                    ps.setString(2, op);
+                    ps.executeUpdate();
+                }
+                return answer;
+            });
+        }
+    }
+
+    int effects(String gid, String op) throws SQLException {
+        try (Connection c = connect();
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + effectsTable + " WHERE gid = ? AND op = ?")) {
+            ps.setString(1, gid);
+            ps.setString(2, op);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    int barrierRows(String gid) throws SQLException {
+        try (Connection c = connect();
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + barrierTable + " WHERE gid = ?")) {
+            ps.setString(1, gid);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    @Test
+    void actionThenCompensationBothRun() throws SQLException {
+        assertThat(call("g1", "action")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("g1", "compensate")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("g1", "action")).isEqualTo(1);
+        assertThat(effects("g1", "compensate")).isEqualTo(1);
+    }
+
+    @Test
+    void compensationOfAnActionThatNeverRanIsEmptyAndBlocksTheLateAction() throws SQLException {
+        assertThat(call("g2", "compensate")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("g2", "compensate")).as("empty compensation runs no business").isZero();
+        // the origin row was committed with the empty compensation: the late action is refused
+        assertThat(call("g2", "action")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("g2", "action")).as("hanging action runs no business").isZero();
+        assertThat(barrierRows("g2")).isEqualTo(2);
+    }
+
+    @Test
+    void duplicateActionRunsOnce() throws SQLException {
+        assertThat(call("g3", "action")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("g3", "action")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("g3", "action")).isEqualTo(1);
+    }
+
+    @Test
+    void duplicateCompensationRunsOnce() throws SQLException {
+        call("g4", "action");
+        call("g4", "compensate");
+        call("g4", "compensate");
+        assertThat(effects("g4", "compensate")).isEqualTo(1);
+    }
+
+    @Test
+    void businessFailureRollsBackTheBarrierRowsSoARetryRuns() throws SQLException {
+        assertThat(call("g5", "action", Outcome.FAILURE)).isEqualTo(Outcome.FAILURE);
+        assertThat(effects("g5", "action")).isZero();
+        assertThat(barrierRows("g5")).isZero();
+        assertThat(call("g5", "action")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("g5", "action")).isEqualTo(1);
+    }
+
+    @Test
+    void compensationAfterAFailedActionIsEmpty() throws SQLException {
+        call("g6", "action", Outcome.FAILURE);
+        assertThat(call("g6", "compensate")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("g6", "compensate")).isZero();
+    }
+
+    @Test
+    void databaseErrorInTheBusinessRollsBackAndIsRethrown() throws SQLException {
+        try (Connection c = connect()) {
+            assertThatThrownBy(() -> barrier.call(c, BranchBarrier.of("saga", "g7", "01", "action"), tx -> {
+                tx.createStatement().execute("INSERT INTO no_such_table_" + suffix + " VALUES (1)");
+                return Outcome.SUCCESS;
+            })).isInstanceOf(SQLException.class);
+            assertThat(c.getAutoCommit()).as("auto-commit restored").isTrue();
+        }
+        assertThat(barrierRows("g7")).isZero();
+    }
+
+    /**
+     * Action and compensation delivered at the same moment, many times: the outcome is always all or nothing —
+     * both ran (action first) or neither ran; never the compensation alone, never the action alone.
+     */
+    @Test
+    void actionAndCompensationRacingAreAlwaysConsistent() throws Exception {
+        int rounds = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < rounds; i++) {
+                String gid = "race-" + i;
+                CyclicBarrier start = new CyclicBarrier(2);
+                CompletableFuture<Outcome> a = CompletableFuture.supplyAsync(() -> race(start, gid, "action"), pool);
+                CompletableFuture<Outcome> c = CompletableFuture.supplyAsync(() -> race(start, gid, "compensate"), pool);
+                assertThat(a.get()).isEqualTo(Outcome.SUCCESS);
+                assertThat(c.get()).isEqualTo(Outcome.SUCCESS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT gid, op, COUNT(*) FROM " + effectsTable + " GROUP BY gid, op")) {
+            Map<String, int[]> byGid = new java.util.HashMap<>();
+            while (rs.next()) {
+                int[] counts = byGid.computeIfAbsent(rs.getString(1), k -> new int[2]);
+                counts["action".equals(rs.getString(2)) ? 0 : 1] = rs.getInt(3);
+            }
+            byGid.forEach((gid, counts) -> assertThat(counts[0]).as(gid + " action vs compensation")
+                    .isEqualTo(counts[1]).isLessThanOrEqualTo(1));
+        }
+    }
+
+    private Outcome race(CyclicBarrier start, String gid, String op) {
+        try {
+            start.await();
+            return call(gid, op);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void branchRequestsWithMissingParametersAreRefusedClearly() {
+        assertThatThrownBy(() -> BranchBarrier.from(Map.of("gid", "g", "branch_id", "01", "op", "action")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trans_type");
+        assertThatThrownBy(() -> BranchBarrier.of("saga", "g", "01", "undo"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown branch op 'undo'");
+        assertThatThrownBy(() -> JdbcBarrier.of(JdbcBarrier.Dialect.H2, "x; DROP TABLE y"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid");
+    }
+}
