@@ -1,0 +1,108 @@
+package dev.redsaga.example.orderstock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.testing.TestServices;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import picocli.CommandLine;
+
+/**
+ * The seed's experiment, smaller, on every database, under every injected fault at once: the auditor must find
+ * nothing, no saga may stay pending, and every item that can be sold must be sold. Without the barrier the same
+ * faults must produce violations — proof the auditor sees them.
+ */
+class DemoIT {
+    static final int REQUESTS = 200;
+    static final int STOCK = 20;
+
+    @TempDir
+    Path dir;
+
+    static Faults allFaults(long seed) {
+        return new Faults(0.1, 0.05, 0.02, 0.05, seed);
+    }
+
+    Experiment.Settings settings(Backend backend, Faults faults, boolean barrier) {
+        return new Experiment.Settings(REQUESTS, REQUESTS, STOCK, backend, faults, barrier,
+                "h2:" + dir.resolve("coordinator"), 500, Duration.ofSeconds(60));
+    }
+
+    static void require(Backend backend) {
+        switch (backend) {
+            case POSTGRES -> TestServices.requirePostgres();
+            case MARIADB -> TestServices.requireMariaDb();
+            case H2 -> { }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void faultyExperimentIsConsistentOnEveryDatabase(Backend backend) throws Exception {
+        require(backend);
+        Experiment.Result result = Experiment.run(settings(backend, allFaults(7), true), (a, b, c, d) -> { });
+        Auditor.Report r = result.report();
+
+        assertThat(r.violations()).isEmpty();
+        assertThat(r.pending()).isZero();
+        assertThat(result.faultsInjected()).isPositive();
+        // 200 purchases for 20 items: injected failures cost some sagas, never the stock
+        assertThat(r.stockAvailable()).isZero();
+        assertThat(r.succeeded()).isEqualTo(STOCK);
+        assertThat(r.succeeded() + r.failed()).isEqualTo(REQUESTS - result.submitErrors());
+        assertThat(r.ordersSuccess()).isEqualTo(STOCK);
+    }
+
+    @Test
+    void withoutTheBarrierTheAuditorFindsViolations() throws Exception {
+        Experiment.Result result = Experiment.run(settings(Backend.H2, allFaults(7), false), (a, b, c, d) -> { });
+
+        assertThat(result.report().violations()).isNotEmpty();
+    }
+
+    @Test
+    void demoCommandPrintsTheReportAndOneJsonLine() throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new DemoCommand());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(new StringWriter()));
+
+        int code = cmd.execute("--requests", "100", "--concurrency", "50", "--stock", "10", "--json",
+                "--store", "h2:" + dir.resolve("cmd"));
+
+        assertThat(code).isZero();
+        String[] lines = out.toString().strip().split("\n");
+        JsonNode json = WireJson.mapper().readTree(lines[lines.length - 1]);
+        for (String field : new String[] {"requests", "stock_initial", "succeeded", "failed", "pending",
+            "stock_available", "stock_sold", "orders_success", "orders_cancelled", "violations", "elapsed_ms",
+            "throughput_per_s"}) {
+            assertThat(json.has(field)).as(field).isTrue();
+        }
+        assertThat(json.get("succeeded").asInt()).isEqualTo(10);
+        assertThat(json.get("failed").asInt()).isEqualTo(90);
+        assertThat(json.get("violations").asInt()).isZero();
+        assertThat(out.toString()).contains("CONSISTENT");
+        assertThat(Files.exists(dir.resolve("cmd.mv.db"))).isTrue();
+    }
+
+    @Test
+    void badOptionsGetAClearMessage() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new DemoCommand());
+        cmd.setErr(new PrintWriter(err));
+
+        assertThat(cmd.execute("--fail-rate", "1.5")).isEqualTo(2);
+        assertThat(err.toString()).contains("--fail-rate must be between 0 and 1");
+        assertThat(cmd.execute("--db", "oracle")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown database 'oracle'");
+    }
+}
