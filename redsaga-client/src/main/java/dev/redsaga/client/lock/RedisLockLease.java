@@ -1,5 +1,6 @@
 package dev.redsaga.client.lock;
 
+import dev.redsaga.client.internal.LuaScript;
 import io.lettuce.core.ScriptOutputType;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -68,7 +69,7 @@ final class RedisLockLease implements LockLease {
         long sentAt = System.nanoTime();
         Long extended;
         try {
-            extended = locks.run("renewing lock '" + name + "'", LuaScript.RENEW, ScriptOutputType.INTEGER,
+            extended = locks.run("renewing lock '" + name + "'", RedisLocks.RENEW, ScriptOutputType.INTEGER,
                     new String[] {key}, token, Long.toString(locks.leaseMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -88,7 +89,7 @@ final class RedisLockLease implements LockLease {
         // Also when already lost: if the key still holds our token, deleting it frees the lock sooner.
         Long deleted;
         try {
-            deleted = locks.run("releasing lock '" + name + "'", LuaScript.RELEASE, ScriptOutputType.INTEGER,
+            deleted = locks.run("releasing lock '" + name + "'", RedisLocks.RELEASE, ScriptOutputType.INTEGER,
                     new String[] {key}, token);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -136,7 +137,7 @@ final class RedisLockLease implements LockLease {
             long sentAt = System.nanoTime();
             CompletableFuture<Long> reply;
             try {
-                reply = locks.<Long>runAsync(LuaScript.RENEW, ScriptOutputType.INTEGER, new String[] {key}, token,
+                reply = locks.<Long>runAsync(RedisLocks.RENEW, ScriptOutputType.INTEGER, new String[] {key}, token,
                         Long.toString(locks.leaseMillis())).orTimeout(locks.leaseMillis(), TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 renewalInFlight.set(false);

@@ -1,5 +1,6 @@
 package dev.redsaga.client.lock;
 
+import dev.redsaga.client.internal.LuaScript;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -63,6 +64,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Instances are thread-safe. The connection is the caller's and is not closed by {@link #close()}.
  */
 public final class RedisLocks implements AutoCloseable {
+    static final LuaScript ACQUIRE = LuaScript.fromResource(RedisLocks.class, "acquire.lua");
+    static final LuaScript RELEASE = LuaScript.fromResource(RedisLocks.class, "release.lua");
+    static final LuaScript RENEW = LuaScript.fromResource(RedisLocks.class, "renew.lua");
+
     /** The lease time unless {@link Builder#leaseTime(Duration)} says otherwise. */
     public static final Duration DEFAULT_LEASE_TIME = Duration.ofSeconds(10);
     /** The shortest lease time accepted: renewal runs every third of it. */
@@ -300,13 +305,13 @@ public final class RedisLocks implements AutoCloseable {
         long sentAt = System.nanoTime();
         List<Object> reply;
         try {
-            reply = run("acquiring lock '" + name + "'", LuaScript.ACQUIRE, ScriptOutputType.MULTI,
+            reply = run("acquiring lock '" + name + "'", RedisLocks.ACQUIRE, ScriptOutputType.MULTI,
                     new String[] {key, fenceKey(name)}, token, Long.toString(leaseMillis()));
         } catch (InterruptedException | RuntimeException e) {
             // The SET may have happened without us hearing of it: undo it, or it blocks others for a lease time.
             // Sent on the same connection after the acquire, so Redis runs it after the acquire.
             try {
-                runAsync(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {key}, token);
+                runAsync(RedisLocks.RELEASE, ScriptOutputType.INTEGER, new String[] {key}, token);
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }

@@ -1,5 +1,6 @@
 package dev.redsaga.client.lock;
 
+import dev.redsaga.client.internal.LuaScript;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.ScriptOutputType;

@@ -1,5 +1,6 @@
 package dev.redsaga.client.lock;
 
+import dev.redsaga.client.internal.LuaScript;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,9 +37,9 @@ class LuaScriptIT {
 
     @Test
     void theDigestIsRedisSha1() {
-        assertThat(LuaScript.ACQUIRE.sha1()).isEqualTo(redis.redis.digest(sourceOf(LuaScript.ACQUIRE)));
-        assertThat(LuaScript.RELEASE.sha1()).isEqualTo(redis.redis.digest(sourceOf(LuaScript.RELEASE)));
-        assertThat(LuaScript.RENEW.sha1()).isEqualTo(redis.redis.digest(sourceOf(LuaScript.RENEW)));
+        assertThat(RedisLocks.ACQUIRE.sha1()).isEqualTo(redis.redis.digest(sourceOf(RedisLocks.ACQUIRE)));
+        assertThat(RedisLocks.RELEASE.sha1()).isEqualTo(redis.redis.digest(sourceOf(RedisLocks.RELEASE)));
+        assertThat(RedisLocks.RENEW.sha1()).isEqualTo(redis.redis.digest(sourceOf(RedisLocks.RENEW)));
     }
 
     @Test
@@ -72,7 +73,7 @@ class LuaScriptIT {
     }
 
     private static String sourceOf(LuaScript script) {
-        try (InputStream in = LuaScript.class.getResourceAsStream(script.name())) {
+        try (InputStream in = RedisLocks.class.getResourceAsStream(script.name())) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,4 +1,4 @@
-package dev.redsaga.client.lock;
+package dev.redsaga.client.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -19,31 +19,28 @@ import java.util.concurrent.CompletionStage;
  * {@code NOSCRIPT}, and the call is repeated once as {@code EVAL} with the source, which runs it and caches
  * it on exactly the node that owns the key, so the following calls go by SHA again.
  */
-final class LuaScript {
-    static final LuaScript ACQUIRE = fromResource("acquire.lua");
-    static final LuaScript RELEASE = fromResource("release.lua");
-    static final LuaScript RENEW = fromResource("renew.lua");
+public final class LuaScript {
 
     private final String name;
     private final String source;
     private final String sha1;
 
-    LuaScript(String name, String source) {
+    public LuaScript(String name, String source) {
         this.name = name;
         this.source = source;
         this.sha1 = sha1Hex(source);
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    String sha1() {
+    public String sha1() {
         return sha1;
     }
 
     /** Runs the script by SHA, falling back to {@code EVAL} once on {@code NOSCRIPT}. */
-    <T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> redis, ScriptOutputType type,
+    public <T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> redis, ScriptOutputType type,
             String[] keys, String... args) {
         CompletionStage<T> bySha = redis.evalsha(sha1, type, keys, args);
         return bySha.toCompletableFuture()
@@ -53,15 +50,16 @@ final class LuaScript {
                         : CompletableFuture.failedFuture(unwrap(e)));
     }
 
-    static Throwable unwrap(Throwable e) {
+    public static Throwable unwrap(Throwable e) {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
-    private static LuaScript fromResource(String file) {
-        try (InputStream in = LuaScript.class.getResourceAsStream(file)) {
+    /** The script in resource {@code file} next to {@code anchor}. */
+    public static LuaScript fromResource(Class<?> anchor, String file) {
+        try (InputStream in = anchor.getResourceAsStream(file)) {
             if (in == null) {
                 throw new IllegalStateException("Lua script " + file + " is missing from the classpath next to "
-                        + LuaScript.class.getName());
+                        + anchor.getName());
             }
             return new LuaScript(file, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -1,0 +1,165 @@
+package dev.redsaga.client.barrier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redsaga.client.testing.TestServices;
+import dev.redsaga.protocol.Outcome;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.SlotHash;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Redis barrier on a stock counter, for every interleaving, against the real Redis. */
+class RedisBarrierIT {
+    static RedisClient client;
+    static StatefulRedisConnection<String, String> connection;
+    String prefix;
+    String stock;
+    RedisBarrier barrier;
+
+    @BeforeAll
+    static void connect() {
+        TestServices.requireRedis();
+        client = RedisClient.create(TestServices.REDIS_URI);
+        connection = client.connect();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        if (connection != null) {
+            connection.close();
+            client.shutdown();
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        prefix = "rs-test-barrier-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+        stock = prefix + ":stock:{sku}";
+        connection.sync().set(stock, "10");
+        barrier = RedisBarrier.of(connection);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        List<String> keys = connection.sync().keys(prefix + "*");
+        if (!keys.isEmpty()) {
+            connection.sync().del(keys.toArray(String[]::new));
+        }
+    }
+
+    BranchBarrier branch(String gid, String op) {
+        return BranchBarrier.of("saga", gid, "02", op);
+    }
+
+    Outcome deduct(String gid, long n) {
+        return barrier.decrementIfEnough(branch(gid, "action"), stock, n);
+    }
+
+    Outcome restore(String gid, long n) {
+        return barrier.increment(branch(gid, "compensate"), stock, n);
+    }
+
+    long available() {
+        return Long.parseLong(connection.sync().get(stock));
+    }
+
+    @Test
+    void actionThenCompensationRestoresTheCounter() {
+        assertThat(deduct("g1", 3)).isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).isEqualTo(7);
+        assertThat(restore("g1", 3)).isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).isEqualTo(10);
+    }
+
+    @Test
+    void compensationFirstIsEmptyAndTheLateActionIsRefused() {
+        assertThat(restore("g2", 3)).isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).as("empty compensation").isEqualTo(10);
+        assertThat(deduct("g2", 3)).isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).as("hanging action refused").isEqualTo(10);
+    }
+
+    @Test
+    void duplicatesRunOnce() {
+        deduct("g3", 2);
+        deduct("g3", 2);
+        assertThat(available()).isEqualTo(8);
+        restore("g3", 2);
+        restore("g3", 2);
+        assertThat(available()).isEqualTo(10);
+    }
+
+    @Test
+    void shortStockIsAFailureThatLeavesNoBarrierKeySoARetryCanRun() {
+        assertThat(deduct("g4", 11)).isEqualTo(Outcome.FAILURE);
+        assertThat(available()).isEqualTo(10);
+        assertThat(connection.sync().exists(RedisBarrier.barrierKey(stock, branch("g4", "action"), "action")))
+                .isZero();
+        connection.sync().set(stock, "20");
+        assertThat(deduct("g4", 11)).isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).isEqualTo(9);
+    }
+
+    @Test
+    void compensationAfterAFailedActionIsEmpty() {
+        deduct("g5", 11);
+        assertThat(restore("g5", 11)).isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).isEqualTo(10);
+    }
+
+    @Test
+    void barrierKeysShareTheCounterSlotAndExpire() {
+        deduct("g6", 1);
+        String key = RedisBarrier.barrierKey(stock, branch("g6", "action"), "action");
+        assertThat(SlotHash.getSlot(key)).isEqualTo(SlotHash.getSlot(stock));
+        String untagged = prefix + ":plain";
+        assertThat(SlotHash.getSlot(RedisBarrier.barrierKey(untagged, branch("g6", "action"), "action")))
+                .isEqualTo(SlotHash.getSlot(untagged));
+        assertThat(connection.sync().ttl(key)).isBetween(1L, RedisBarrier.DEFAULT_KEY_TTL.getSeconds());
+    }
+
+    @Test
+    void actionAndCompensationRacingLeaveTheCounterWhole() throws Exception {
+        connection.sync().set(stock, "1000");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 300; i++) {
+                String gid = "race-" + i;
+                CyclicBarrier start = new CyclicBarrier(2);
+                CompletableFuture<Outcome> a = CompletableFuture.supplyAsync(() -> {
+                    await(start);
+                    return deduct(gid, 1);
+                }, pool);
+                CompletableFuture<Outcome> c = CompletableFuture.supplyAsync(() -> {
+                    await(start);
+                    return restore(gid, 1);
+                }, pool);
+                assertThat(a.get()).isEqualTo(Outcome.SUCCESS);
+                assertThat(c.get()).isEqualTo(Outcome.SUCCESS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // each round: both ran (net 0) or neither ran (net 0); a lone compensation would add 1
+        assertThat(available()).isEqualTo(1000);
+    }
+
+    private static void await(CyclicBarrier b) {
+        try {
+            b.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
