@@ -27,7 +27,8 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--store", defaultValue = ServerConfig.DEFAULT_STORE, description = {
         "where transactions are kept (default: ${DEFAULT-VALUE}):",
-        "  h2:PATH (embedded file), jdbc:postgresql://host:5432/db?user=u,",
+        "  h2:PATH (embedded file), redis://host:6379, redis-cluster://h:p,h:p,",
+        "  jdbc:postgresql://host:5432/db?user=u,",
         "  jdbc:mariadb://host:3306/db?user=u"})
     String store;
 

@@ -3,12 +3,14 @@ package dev.redsaga.server.config;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionStore;
 import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import dev.redsaga.server.store.redis.RedisTransactionStore;
 import java.io.File;
 
 /**
  * Opens a store from its URI:
  * <ul>
  *   <li>{@code h2:PATH} — the embedded default, a file at PATH (.mv.db added); {@code h2:mem:NAME} in memory</li>
+ *   <li>{@code redis://host:6379[/db]}, {@code redis-cluster://host:7000,host:7001,...}</li>
  *   <li>{@code jdbc:postgresql://host:port/db?user=..}, {@code jdbc:mariadb://host:port/db?user=..},
  *       {@code jdbc:h2:...}</li>
  * </ul>
@@ -39,6 +41,9 @@ public final class StoreFactory {
             return JdbcTransactionStore.open("jdbc:h2:file:" + path + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
                     null, null, TABLE, POOL_SIZE, uri);
         }
+        if (uri.startsWith("redis://") || uri.startsWith("rediss://") || uri.startsWith("redis-cluster://")) {
+            return RedisTransactionStore.open(uri, RedisTransactionStore.Options.defaults());
+        }
         if (uri.startsWith("jdbc:")) {
             try {
                 return JdbcTransactionStore.open(uri, null, null, TABLE, POOL_SIZE);
@@ -46,7 +51,8 @@ public final class StoreFactory {
                 throw new StoreException(e.getMessage());
             }
         }
-        throw new StoreException("unknown store '" + uri + "': use h2:./data/redsaga, jdbc:postgresql://host:5432/db"
-                + "?user=u, or jdbc:mariadb://host:3306/db?user=u");
+        throw new StoreException("unknown store '" + uri + "': use h2:./data/redsaga, redis://host:6379, "
+                + "redis-cluster://host:7000,host:7001, jdbc:postgresql://host:5432/db?user=u, "
+                + "or jdbc:mariadb://host:3306/db?user=u");
     }
 }

@@ -1,0 +1,383 @@
+package dev.redsaga.server.store.redis;
+
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.StoreException;
+import dev.redsaga.server.store.TransactionRecord;
+import dev.redsaga.server.store.TransactionStore;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.Range;
+import io.lettuce.core.Limit;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+
+/**
+ * The store on Redis or Redis Cluster. One hash per transaction; every change is one Lua script that compares
+ * the version (fencing) and moves the due-time index with it, so a write is atomic and a stale writer is refused.
+ *
+ * <p>Keys: a transaction lives in shard {@code crc32(gid) % shards}; all keys of a shard share the hash tag
+ * {@code {prefix:s<shard>}}: the hash {@code {prefix:sN}:t:<gid>}, the due index {@code {prefix:sN}:due} (a sorted
+ * set scored by due time) and the listing index {@code {prefix:sN}:created}. One script touches one slot, and
+ * the shards spread the store over a cluster instead of one slot (DTM's Redis store keeps its index in one key).
+ * Finished transactions expire after the retention; unfinished ones never do.
+ */
+public final class RedisTransactionStore implements TransactionStore {
+    private static final String INSERT = script("insert.lua");
+    private static final String CAS = script("cas.lua");
+    private static final String CLAIM = script("claim.lua");
+
+    private final AutoCloseable client;
+    private final AutoCloseable connection;
+    private final RedisClusterCommands<String, String> redis;
+    private final String prefix;
+    private final int shards;
+    private final long retentionSeconds;
+    private final String description;
+    private final Map<String, String> shas = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger nextShard = new AtomicInteger();
+
+    /** Options: key prefix, shard count, how long finished transactions are kept. */
+    public record Options(String keyPrefix, int shards, Duration retention) {
+        public static Options defaults() {
+            return new Options("redsaga", 16, Duration.ofDays(7));
+        }
+
+        public Options {
+            if (keyPrefix == null || keyPrefix.isEmpty() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
+                throw new IllegalArgumentException("key prefix must be non-empty and without braces, was " + keyPrefix);
+            }
+            if (shards < 1 || shards > 16384) {
+                throw new IllegalArgumentException("shards must be between 1 and 16384, was " + shards);
+            }
+            if (retention == null || retention.getSeconds() < 1) {
+                throw new IllegalArgumentException("retention must be at least one second, was " + retention);
+            }
+        }
+    }
+
+    private RedisTransactionStore(AutoCloseable client, AutoCloseable connection,
+            RedisClusterCommands<String, String> redis, Options options, String description) {
+        this.client = client;
+        this.connection = connection;
+        this.redis = redis;
+        this.prefix = options.keyPrefix();
+        this.shards = options.shards();
+        this.retentionSeconds = options.retention().getSeconds();
+        this.description = description;
+    }
+
+    /**
+     * Connects to {@code redis://host:port[/db]} or {@code redis-cluster://host:port,host:port,...}.
+     *
+     * @throws StoreException with a message saying what to fix, when the URI is bad or nobody answers
+     */
+    public static RedisTransactionStore open(String uri, Options options) {
+        try {
+            if (uri.startsWith("redis-cluster://")) {
+                List<RedisURI> seeds = new ArrayList<>();
+                for (String hostPort : uri.substring("redis-cluster://".length()).split(",")) {
+                    seeds.add(RedisURI.create("redis://" + hostPort.trim()));
+                }
+                RedisClusterClient client = RedisClusterClient.create(seeds);
+                try {
+                    StatefulRedisClusterConnection<String, String> c = client.connect();
+                    return new RedisTransactionStore(client::shutdown, c, c.sync(), options, uri);
+                } catch (RuntimeException e) {
+                    client.shutdown();
+                    throw e;
+                }
+            }
+            if (uri.startsWith("redis://") || uri.startsWith("rediss://")) {
+                RedisClient client = RedisClient.create(RedisURI.create(uri));
+                try {
+                    StatefulRedisConnection<String, String> c = client.connect();
+                    return new RedisTransactionStore(client::shutdown, c, c.sync(), options,
+                            uri.replaceAll("//[^@/]*@", "//***@"));
+                } catch (RuntimeException e) {
+                    client.shutdown();
+                    throw e;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("store '" + uri + "' is not a valid Redis URI: " + e.getMessage()
+                    + " (use redis://host:6379 or redis-cluster://host:7000,host:7001)");
+        } catch (RedisException e) {
+            throw new StoreException("cannot connect to Redis at " + uri + ": " + rootMessage(e));
+        }
+        throw new StoreException("store '" + uri + "' is not a Redis URI: use redis://host:6379 or "
+                + "redis-cluster://host:7000,host:7001");
+    }
+
+    int shardOf(String gid) {
+        CRC32 crc = new CRC32();
+        crc.update(gid.getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % shards);
+    }
+
+    private String tag(int shard) {
+        return "{" + prefix + ":s" + shard + "}";
+    }
+
+    String txKey(String gid) {
+        return tag(shardOf(gid)) + ":t:" + gid;
+    }
+
+    private String dueKey(int shard) {
+        return tag(shard) + ":due";
+    }
+
+    private String createdKey(int shard) {
+        return tag(shard) + ":created";
+    }
+
+    @Override
+    public Optional<TransactionRecord> insertIfAbsent(TransactionRecord r) {
+        int shard = shardOf(r.gid());
+        List<String> args = new ArrayList<>(List.of(r.gid(), Long.toString(r.createdAt()),
+                r.nextDueAt() == null ? "" : Long.toString(r.nextDueAt())));
+        fields(r, args, null);
+        List<String> existing = eval(INSERT, ScriptOutputType.MULTI,
+                new String[] {txKey(r.gid()), dueKey(shard), createdKey(shard)}, args, "insert " + r.gid());
+        return existing == null || existing.isEmpty() ? Optional.empty() : Optional.of(read(r.gid(), existing));
+    }
+
+    @Override
+    public Optional<TransactionRecord> find(String gid) {
+        Map<String, String> h = call(() -> redis.hgetall(txKey(gid)), "find " + gid);
+        return h == null || h.isEmpty() ? Optional.empty() : Optional.of(read(gid, h));
+    }
+
+    @Override
+    public boolean compareAndSet(TransactionRecord n) {
+        int shard = shardOf(n.gid());
+        List<String> deleted = new ArrayList<>();
+        List<String> sets = new ArrayList<>();
+        fields(n, sets, deleted);
+        List<String> args = new ArrayList<>(List.of(n.gid(), Long.toString(n.version() - 1),
+                n.nextDueAt() == null ? "" : Long.toString(n.nextDueAt()),
+                n.status().isTerminal() ? Long.toString(retentionSeconds) : "",
+                Integer.toString(deleted.size())));
+        args.addAll(deleted);
+        args.addAll(sets);
+        Long ok = eval(CAS, ScriptOutputType.INTEGER, new String[] {txKey(n.gid()), dueKey(shard)}, args,
+                "update " + n.gid());
+        return ok != null && ok == 1;
+    }
+
+    /**
+     * Polls the shards round-robin, starting where the last call stopped, so every shard is served; within a
+     * shard the most overdue come first. Across shards the order is approximate.
+     */
+    @Override
+    public List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
+        List<TransactionRecord> out = new ArrayList<>();
+        int start = Math.floorMod(nextShard.getAndIncrement(), shards);
+        for (int i = 0; i < shards && out.size() < limit; i++) {
+            int shard = (start + i) % shards;
+            List<Object> claimed = eval(CLAIM, ScriptOutputType.MULTI, new String[] {dueKey(shard)},
+                    List.of(Long.toString(now), owner, Long.toString(leaseUntil), Integer.toString(limit - out.size()),
+                            tag(shard) + ":t:"), "claim due transactions");
+            for (Object o : claimed) {
+                @SuppressWarnings("unchecked")
+                List<String> flat = (List<String>) o;
+                Map<String, String> h = toMap(flat);
+                out.add(read(h.get("gid"), h));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Newest first, merged across shards by creation time (ties by gid). The position is {@code createdAt:gid}.
+     * Entries of expired transactions are skipped (and dropped from the index).
+     */
+    @Override
+    public Page list(TransStatus status, String position, int limit) {
+        long cursorCreated = Long.MAX_VALUE;
+        String cursorGid = null;
+        if (position != null && !position.isEmpty()) {
+            int sep = position.indexOf(':');
+            try {
+                cursorCreated = Long.parseLong(position.substring(0, sep));
+                cursorGid = position.substring(sep + 1);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("position '" + position + "' is invalid: pass the next_position"
+                        + " of the previous page");
+            }
+        }
+        int batch = Math.max(limit + 1, 32);
+        List<TransactionRecord> page = new ArrayList<>();
+        while (page.size() <= limit) {
+            List<ScoredValue<String>> candidates = new ArrayList<>();
+            for (int shard = 0; shard < shards; shard++) {
+                String key = createdKey(shard);
+                double upper = (double) cursorCreated;
+                List<ScoredValue<String>> part = call(() -> redis.zrevrangebyscoreWithScores(key,
+                        Range.create(Double.NEGATIVE_INFINITY, upper), Limit.create(0, batch + 64)), "list transactions");
+                for (ScoredValue<String> sv : part) {
+                    long created = (long) sv.getScore();
+                    if (created < cursorCreated || (created == cursorCreated
+                            && (cursorGid == null || sv.getValue().compareTo(cursorGid) < 0))) {
+                        candidates.add(sv);
+                    }
+                }
+            }
+            if (candidates.isEmpty()) {
+                break;
+            }
+            candidates.sort(Comparator.<ScoredValue<String>>comparingDouble(ScoredValue::getScore)
+                    .thenComparing(ScoredValue::getValue).reversed());
+            List<ScoredValue<String>> take = candidates.subList(0, Math.min(batch, candidates.size()));
+            for (ScoredValue<String> sv : take) {
+                cursorCreated = (long) sv.getScore();
+                cursorGid = sv.getValue();
+                Optional<TransactionRecord> r = find(sv.getValue());
+                if (r.isEmpty()) {
+                    // expired after its retention: drop the index entry
+                    int shard = shardOf(sv.getValue());
+                    call(() -> redis.zrem(createdKey(shard), sv.getValue()), "list transactions");
+                } else if (status == null || r.get().status() == status) {
+                    page.add(r.get());
+                    if (page.size() > limit) {
+                        break;
+                    }
+                }
+            }
+            if (candidates.size() < batch) {
+                break; // every shard's remaining entries were in this round
+            }
+        }
+        String next = null;
+        if (page.size() > limit) {
+            page = new ArrayList<>(page.subList(0, limit));
+            TransactionRecord last = page.get(limit - 1);
+            next = last.createdAt() + ":" + last.gid();
+        }
+        return new Page(page, next);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+            client.close();
+        } catch (Exception e) {
+            // closing is best effort
+        }
+    }
+
+    // --- encoding ---
+
+    /** Field/value pairs of {@code r} into {@code sets}; names of null fields into {@code deleted} (if given). */
+    private static void fields(TransactionRecord r, List<String> sets, List<String> deleted) {
+        put(sets, deleted, "gid", r.gid());
+        put(sets, deleted, "tt", r.transType());
+        put(sets, deleted, "st", r.status().wire());
+        put(sets, deleted, "def", r.definition());
+        put(sets, deleted, "prog", r.progress());
+        put(sets, deleted, "v", Long.toString(r.version()));
+        put(sets, deleted, "own", r.owner());
+        put(sets, deleted, "due", r.nextDueAt() == null ? null : Long.toString(r.nextDueAt()));
+        put(sets, deleted, "ca", Long.toString(r.createdAt()));
+        put(sets, deleted, "ua", Long.toString(r.updatedAt()));
+        put(sets, deleted, "fa", r.finishedAt() == null ? null : Long.toString(r.finishedAt()));
+        put(sets, deleted, "rs", r.reason());
+    }
+
+    private static void put(List<String> sets, List<String> deleted, String field, String value) {
+        if (value != null) {
+            sets.add(field);
+            sets.add(value);
+        } else if (deleted != null) {
+            deleted.add(field);
+        }
+    }
+
+    private static TransactionRecord read(String gid, List<String> flat) {
+        return read(gid, toMap(flat));
+    }
+
+    private static TransactionRecord read(String gid, Map<String, String> h) {
+        return new TransactionRecord(gid, h.get("tt"), TransStatus.fromWire(h.get("st")), h.get("def"), h.get("prog"),
+                Long.parseLong(h.get("v")), h.get("own"), longOrNull(h.get("due")), Long.parseLong(h.get("ca")),
+                Long.parseLong(h.get("ua")), longOrNull(h.get("fa")), h.get("rs"));
+    }
+
+    private static Map<String, String> toMap(List<String> flat) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            m.put(flat.get(i), flat.get(i + 1));
+        }
+        return m;
+    }
+
+    private static Long longOrNull(String s) {
+        return s == null || s.isEmpty() ? null : Long.valueOf(s);
+    }
+
+    // --- scripts and errors ---
+
+    /** EVALSHA, loading the script on NOSCRIPT (first use, restart, failover, new cluster node) and retrying once. */
+    private <T> T eval(String source, ScriptOutputType type, String[] keys, List<String> args, String what) {
+        String[] argv = args.toArray(String[]::new);
+        return call(() -> {
+            String sha = shas.computeIfAbsent(source, s -> redis.digest(s));
+            try {
+                return redis.evalsha(sha, type, keys, argv);
+            } catch (RedisNoScriptException e) {
+                return redis.eval(source, type, keys, argv);
+            }
+        }, what);
+    }
+
+    private <T> T call(java.util.function.Supplier<T> op, String what) {
+        try {
+            return op.get();
+        } catch (RedisException e) {
+            throw new StoreException("store " + description + " failed to " + what + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static String script(String file) {
+        try (InputStream in = RedisTransactionStore.class.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException("missing Lua script " + file);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

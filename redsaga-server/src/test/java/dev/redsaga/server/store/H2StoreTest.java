@@ -1,0 +1,15 @@
+package dev.redsaga.server.store;
+
+import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+
+/** The store contract on embedded H2 (the default store). */
+class H2StoreTest extends TransactionStoreContract {
+    @Override
+    protected TransactionStore open(String name) {
+        return JdbcTransactionStore.open("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", null, null, "t_" + name, 8);
+    }
+
+    @Override
+    protected void drop(String name) {
+    }
+}

@@ -1,0 +1,27 @@
+package dev.redsaga.server.store;
+
+import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import dev.redsaga.server.testing.TestServices;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/** The store contract on MariaDB. */
+class MariaDbStoreIT extends TransactionStoreContract {
+    static final String URL = TestServices.MARIADB_URL + "?user=" + TestServices.MARIADB_USER;
+
+    @Override
+    protected TransactionStore open(String name) {
+        TestServices.requireMariaDb();
+        return JdbcTransactionStore.open(URL, null, null, "t_" + name, 8);
+    }
+
+    @Override
+    protected void drop(String name) {
+        try (Connection c = DriverManager.getConnection(URL)) {
+            c.createStatement().execute("DROP TABLE IF EXISTS t_" + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

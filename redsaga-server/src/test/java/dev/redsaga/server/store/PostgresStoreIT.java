@@ -1,0 +1,27 @@
+package dev.redsaga.server.store;
+
+import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import dev.redsaga.server.testing.TestServices;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/** The store contract on PostgreSQL (conditional UPDATEs, FOR UPDATE SKIP LOCKED claims). */
+class PostgresStoreIT extends TransactionStoreContract {
+    static final String URL = TestServices.POSTGRES_URL + "?user=" + TestServices.POSTGRES_USER;
+
+    @Override
+    protected TransactionStore open(String name) {
+        TestServices.requirePostgres();
+        return JdbcTransactionStore.open(URL, null, null, "t_" + name, 8);
+    }
+
+    @Override
+    protected void drop(String name) {
+        try (Connection c = DriverManager.getConnection(URL)) {
+            c.createStatement().execute("DROP TABLE IF EXISTS t_" + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

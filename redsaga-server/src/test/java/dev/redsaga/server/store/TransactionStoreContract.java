@@ -1,0 +1,209 @@
+package dev.redsaga.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redsaga.protocol.TransStatus;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link TransactionStore} contract, run against every store: atomic insert-if-absent, compare-and-set on the
+ * version (a stale writer is refused), due claims never handed to two owners, most overdue first, terminal
+ * transactions never claimed, paging that covers every record once.
+ */
+public abstract class TransactionStoreContract {
+    protected TransactionStore store;
+    protected String run;
+
+    /** A fresh, empty store of the kind under test; {@code name} is unique per test. */
+    protected abstract TransactionStore open(String name);
+
+    /** Drops what {@link #open} created. */
+    protected abstract void drop(String name);
+
+    @BeforeEach
+    void openStore() {
+        run = "c" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 24, 36);
+        store = open(run);
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+            drop(run);
+        }
+    }
+
+    protected TransactionRecord record(String gid, TransStatus status, Long due, long created) {
+        return new TransactionRecord(gid, "saga", status, "{\"gid\":\"" + gid + "\"}", "{}", 1, null, due, created,
+                created, status.isTerminal() ? created : null, null);
+    }
+
+    @Test
+    void insertThenFind() {
+        TransactionRecord r = record("g1", TransStatus.SUBMITTED, 5_000L, 1_000);
+        assertThat(store.insertIfAbsent(r)).isEmpty();
+        assertThat(store.find("g1")).contains(r);
+        assertThat(store.find("missing")).isEmpty();
+    }
+
+    @Test
+    void insertOfAnExistingGidReturnsTheStoredRecordUnchanged() {
+        TransactionRecord first = record("g2", TransStatus.SUBMITTED, 5_000L, 1_000);
+        store.insertIfAbsent(first);
+        TransactionRecord second = new TransactionRecord("g2", "saga", TransStatus.PREPARED, "{\"other\":1}", "{}", 1,
+                "x", null, 2_000, 2_000, null, null);
+        assertThat(store.insertIfAbsent(second)).contains(first);
+        assertThat(store.find("g2")).contains(first);
+    }
+
+    @Test
+    void compareAndSetWithTheRightVersionWritesAndAStaleOneIsRefused() {
+        TransactionRecord v1 = record("g3", TransStatus.SUBMITTED, 5_000L, 1_000);
+        store.insertIfAbsent(v1);
+        TransactionRecord v2 = v1.next(TransStatus.ABORTING, "{\"p\":2}", "me", 9_000L, 2_000, "why");
+        assertThat(store.compareAndSet(v2)).isTrue();
+        assertThat(store.find("g3")).contains(v2);
+
+        TransactionRecord stale = v1.next(TransStatus.SUCCEEDED, "{\"p\":\"stale\"}", null, null, 3_000, null);
+        assertThat(store.compareAndSet(stale)).isFalse();
+        assertThat(store.find("g3")).contains(v2);
+
+        TransactionRecord v3 = v2.next(TransStatus.FAILED, "{\"p\":3}", null, null, 4_000, "why");
+        assertThat(store.compareAndSet(v3)).isTrue();
+        assertThat(store.find("g3")).contains(v3);
+        assertThat(store.compareAndSet(record("never-inserted", TransStatus.SUBMITTED, 1L, 1).next(
+                TransStatus.FAILED, "{}", null, null, 1, null))).isFalse();
+    }
+
+    @Test
+    void claimTakesOnlyDueUnfinishedTransactionsMostOverdueFirst() {
+        store.insertIfAbsent(record("late", TransStatus.SUBMITTED, 3_000L, 1));
+        store.insertIfAbsent(record("later", TransStatus.ABORTING, 1_000L, 2));
+        store.insertIfAbsent(record("future", TransStatus.SUBMITTED, 50_000L, 3));
+        store.insertIfAbsent(record("waiting", TransStatus.PREPARED, null, 4));
+        store.insertIfAbsent(record("done", TransStatus.SUCCEEDED, null, 5));
+
+        List<TransactionRecord> claimed = store.claimDue(10_000, "owner-a", 20_000, 10);
+
+        assertThat(claimed).extracting(TransactionRecord::gid).containsExactlyInAnyOrder("later", "late");
+        if (singleOrderedIndex()) {
+            assertThat(claimed).extracting(TransactionRecord::gid).containsExactly("later", "late");
+        }
+        for (TransactionRecord r : claimed) {
+            assertThat(r.owner()).isEqualTo("owner-a");
+            assertThat(r.nextDueAt()).isEqualTo(20_000L);
+            assertThat(r.version()).isEqualTo(2);
+            assertThat(store.find(r.gid())).contains(r);
+        }
+        assertThat(store.claimDue(10_000, "owner-b", 20_000, 10)).as("leased until 20 000").isEmpty();
+        assertThat(store.claimDue(20_000, "owner-b", 30_000, 10)).extracting(TransactionRecord::gid)
+                .containsExactlyInAnyOrder("late", "later");
+    }
+
+    /** Whether the store keeps one due index (exact global order) rather than shards (order within a shard). */
+    protected boolean singleOrderedIndex() {
+        return true;
+    }
+
+    @Test
+    void aClaimedRecordCanNoLongerBeWrittenWithItsOldVersion() {
+        TransactionRecord v1 = record("g4", TransStatus.SUBMITTED, 1_000L, 1);
+        store.insertIfAbsent(v1);
+        assertThat(store.claimDue(2_000, "recoverer", 9_000, 10)).hasSize(1);
+
+        // the first owner, paused through its lease, tries to finish: fenced off
+        assertThat(store.compareAndSet(v1.next(TransStatus.SUCCEEDED, "{}", null, null, 3_000, null))).isFalse();
+        assertThat(store.find("g4").orElseThrow().owner()).isEqualTo("recoverer");
+    }
+
+    @Test
+    void terminalAndReleasedTransactionsLeaveTheDueIndex() {
+        TransactionRecord v1 = record("g5", TransStatus.SUBMITTED, 1_000L, 1);
+        store.insertIfAbsent(v1);
+        store.compareAndSet(v1.next(TransStatus.SUCCEEDED, "{}", null, null, 2_000, null));
+        assertThat(store.claimDue(Long.MAX_VALUE / 2, "x", Long.MAX_VALUE / 2, 10)).isEmpty();
+    }
+
+    @Test
+    void racingClaimersNeverGetTheSameTransaction() throws Exception {
+        int n = 60;
+        for (int i = 0; i < n; i++) {
+            store.insertIfAbsent(record("race-" + i, TransStatus.SUBMITTED, (long) i, i));
+        }
+        for (int round = 0; round < 3; round++) {
+            long now = 1_000L + round * 10_000L;
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            List<String> duplicates = new ArrayList<>();
+            CyclicBarrier start = new CyclicBarrier(4);
+            List<CompletableFuture<Void>> claimers = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                String owner = "owner-" + c;
+                claimers.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    List<TransactionRecord> got;
+                    do {
+                        got = store.claimDue(now, owner, now + 5_000, 7);
+                        for (TransactionRecord r : got) {
+                            if (!seen.add(r.gid())) {
+                                synchronized (duplicates) {
+                                    duplicates.add(r.gid());
+                                }
+                            }
+                        }
+                    } while (!got.isEmpty());
+                }));
+            }
+            CompletableFuture.allOf(claimers.toArray(CompletableFuture[]::new)).get();
+            assertThat(duplicates).as("round " + round).isEmpty();
+            assertThat(seen).as("round " + round).hasSize(n);
+        }
+    }
+
+    @Test
+    void listPagesCoverEveryRecordOnceNewestFirstWithAndWithoutStatus() {
+        Set<String> all = new HashSet<>();
+        for (int i = 0; i < 23; i++) {
+            TransStatus s = i % 3 == 0 ? TransStatus.FAILED : TransStatus.SUCCEEDED;
+            store.insertIfAbsent(record("list-" + i, s, s.isTerminal() ? null : 1L, 1_000 + i / 2));
+            all.add("list-" + i);
+        }
+        List<String> seen = new ArrayList<>();
+        long previousCreated = Long.MAX_VALUE;
+        String position = null;
+        do {
+            TransactionStore.Page page = store.list(null, position, 5);
+            assertThat(page.records().size()).isLessThanOrEqualTo(5);
+            for (TransactionRecord r : page.records()) {
+                assertThat(r.createdAt()).isLessThanOrEqualTo(previousCreated);
+                previousCreated = r.createdAt();
+                seen.add(r.gid());
+            }
+            position = page.nextPosition();
+        } while (position != null);
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(all);
+
+        List<String> failed = new ArrayList<>();
+        position = null;
+        do {
+            TransactionStore.Page page = store.list(TransStatus.FAILED, position, 3);
+            page.records().forEach(r -> failed.add(r.gid()));
+            position = page.nextPosition();
+        } while (position != null);
+        assertThat(failed).hasSize(8).allMatch(g -> Integer.parseInt(g.substring(5)) % 3 == 0);
+    }
+}
