@@ -7,6 +7,7 @@ import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import dev.redsaga.server.testing.RedisKeys;
 import dev.redsaga.server.testing.ServerProcess;
 import dev.redsaga.server.testing.TestServices;
 import java.nio.file.Path;
@@ -17,12 +18,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Three coordinator processes on one PostgreSQL store; sagas submitted to all of them; one is killed -9 in the
- * middle. Every saga finishes, with the outcome its branches dictate, none stuck, none driven to two outcomes.
+ * Three coordinator processes on one store (PostgreSQL, Redis); sagas submitted to all of them; one is killed -9
+ * in the middle. Every saga finishes, with the outcome its branches dictate, none stuck, none driven to two
+ * outcomes.
  */
 class MultiCoordinatorIT {
     static final int SAGAS = 60;
@@ -31,14 +34,21 @@ class MultiCoordinatorIT {
     @TempDir
     Path dir;
 
-    @Test
-    void threeCoordinatorsOnPostgresSurviveAKill9() throws Exception {
-        TestServices.requirePostgres();
-        String schema = "rs_multi_" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
-        try (Connection c = DriverManager.getConnection(PG); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "redis"})
+    void threeCoordinatorsOnOneStoreSurviveAKill9(String kind) throws Exception {
+        String name = "rs_multi_" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+        String store;
+        if (kind.equals("postgres")) {
+            TestServices.requirePostgres();
+            try (Connection c = DriverManager.getConnection(PG); Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA " + name);
+            }
+            store = PG + "&currentSchema=" + name;
+        } else {
+            TestServices.requireRedis();
+            store = "redis://127.0.0.1:6379?prefix=" + name;
         }
-        String store = PG + "&currentSchema=" + schema;
         List<ServerProcess> servers = new ArrayList<>();
         try (ScriptedBranches branches = new ScriptedBranches()) {
             for (int i = 0; i < 3; i++) {
@@ -93,8 +103,12 @@ class MultiCoordinatorIT {
             for (ServerProcess s : servers) {
                 s.close();
             }
-            try (Connection c = DriverManager.getConnection(PG); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA " + schema + " CASCADE");
+            if (kind.equals("postgres")) {
+                try (Connection c = DriverManager.getConnection(PG); Statement s = c.createStatement()) {
+                    s.execute("DROP SCHEMA " + name + " CASCADE");
+                }
+            } else {
+                RedisKeys.delete("{" + name + ":*");
             }
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.store.redis.RedisTransactionStore;
+import dev.redsaga.server.testing.RedisKeys;
 import dev.redsaga.server.testing.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -24,15 +25,7 @@ class RedisStoreIT extends TransactionStoreContract {
 
     @Override
     protected void drop(String name) {
-        RedisClient client = RedisClient.create(TestServices.REDIS_URI);
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            List<String> keys = c.sync().keys("{rs-test-" + name + ":*");
-            if (!keys.isEmpty()) {
-                c.sync().del(keys.toArray(String[]::new));
-            }
-        } finally {
-            client.shutdown();
-        }
+        RedisKeys.delete("{rs-test-" + name + ":*");
     }
 
     @Override

@@ -91,6 +91,24 @@ public final class RedisTransactionStore implements TransactionStore {
      * @throws StoreException with a message saying what to fix, when the URI is bad or nobody answers
      */
     public static RedisTransactionStore open(String uri, Options options) {
+        // our own settings ride in the query string: ?prefix=redsaga&shards=16&retention=604800 (seconds)
+        int q = uri.indexOf('?');
+        if (q >= 0) {
+            Map<String, String> params = new HashMap<>();
+            for (String kv : uri.substring(q + 1).split("&")) {
+                int eq = kv.indexOf('=');
+                params.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
+            }
+            try {
+                options = new Options(params.getOrDefault("prefix", options.keyPrefix()),
+                        Integer.parseInt(params.getOrDefault("shards", Integer.toString(options.shards()))),
+                        Duration.ofSeconds(Long.parseLong(params.getOrDefault("retention",
+                                Long.toString(options.retention().getSeconds())))));
+            } catch (IllegalArgumentException e) {
+                throw new StoreException("store '" + uri + "' has a bad setting: " + e.getMessage());
+            }
+            uri = uri.substring(0, q);
+        }
         try {
             if (uri.startsWith("redis-cluster://")) {
                 List<RedisURI> seeds = new ArrayList<>();
