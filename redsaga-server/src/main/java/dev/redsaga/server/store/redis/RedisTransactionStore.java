@@ -4,12 +4,14 @@ import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.Range;
 import io.lettuce.core.Limit;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -44,6 +46,11 @@ public final class RedisTransactionStore implements TransactionStore {
     private static final String INSERT = script("insert.lua");
     private static final String CAS = script("cas.lua");
     private static final String CLAIM = script("claim.lua");
+    /**
+     * Fail fast while Redis is unreachable (instead of Lettuce's default of queueing commands until reconnect):
+     * a submit is then refused with 503 at once, and drives leave their work to recovery.
+     */
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
 
     private final AutoCloseable client;
     private final AutoCloseable connection;
@@ -116,6 +123,10 @@ public final class RedisTransactionStore implements TransactionStore {
                     seeds.add(RedisURI.create("redis://" + hostPort.trim()));
                 }
                 RedisClusterClient client = RedisClusterClient.create(seeds);
+                client.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                        .build());
                 try {
                     StatefulRedisClusterConnection<String, String> c = client.connect();
                     return new RedisTransactionStore(client::shutdown, c, c.sync(), options, uri);
@@ -126,6 +137,10 @@ public final class RedisTransactionStore implements TransactionStore {
             }
             if (uri.startsWith("redis://") || uri.startsWith("rediss://")) {
                 RedisClient client = RedisClient.create(RedisURI.create(uri));
+                client.setOptions(ClientOptions.builder()
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                        .build());
                 try {
                     StatefulRedisConnection<String, String> c = client.connect();
                     return new RedisTransactionStore(client::shutdown, c, c.sync(), options,
@@ -375,7 +390,7 @@ public final class RedisTransactionStore implements TransactionStore {
     private <T> T call(java.util.function.Supplier<T> op, String what) {
         try {
             return op.get();
-        } catch (RedisException e) {
+        } catch (RedisException | java.util.concurrent.CancellationException e) {
             throw new StoreException("store " + description + " failed to " + what + ": " + rootMessage(e), e);
         }
     }
