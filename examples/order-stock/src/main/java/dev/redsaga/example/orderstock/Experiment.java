@@ -1,13 +1,11 @@
 package dev.redsaga.example.orderstock;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.RedsagaException;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.TransactionRecord;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -25,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * stock of S, on a coordinator and two services with their own databases; then the {@link Auditor}.
  */
 public final class Experiment {
-    public static final String PRODUCT = "sku-1";
+    public static final String PRODUCT = OrderStockSystem.PRODUCT;
 
     /**
      * @param coordinatorStore the coordinator's store URI ({@code h2:<dir>/coordinator} by default: embedded)
@@ -60,40 +57,18 @@ public final class Experiment {
     }
 
     public static Result run(Settings s, Progress progress) throws Exception {
-        String suffix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 20, 36);
-        String ordersDb = "rsdemo_orders_" + suffix;
-        String stockDb = "rsdemo_stock_" + suffix;
         List<AutoCloseable> toClose = new ArrayList<>();
         try {
-            HikariDataSource orders = s.backend().freshDatabase(ordersDb, 24);
-            toClose.add(orders);
-            HikariDataSource stock = s.backend().freshDatabase(stockDb, 24);
-            toClose.add(stock);
-            try (Connection c = orders.getConnection()) {
-                OrderService.createSchema(c, s.backend());
-            }
-            try (Connection c = stock.getConnection()) {
-                StockService.createSchema(c, s.backend(), PRODUCT, s.stock());
-            }
-            TransactionRunner orderRunner = runner(s, orders);
-            TransactionRunner stockRunner = runner(s, stock);
-
+            OrderStockSystem services = OrderStockSystem.start(s.backend(), s.stock(), s.barrier(), s.faults(),
+                    s.requestTimeoutMs());
+            toClose.add(services);
+            ParticipantServer orderService = services.orderService();
+            ParticipantServer stockService = services.stockService();
             EngineOptions engine = new EngineOptions(s.requestTimeoutMs(), 200, 2_000, 10_000, 200, 200,
                     Math.max(1024, 2 * s.concurrency()));
             RedsagaServer coordinator = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, s.coordinatorStore(),
                     engine, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, ServerConfig.newInstanceId()));
             toClose.add(coordinator);
-            ParticipantServer orderService = new ParticipantServer(orders, orderRunner, s.faults(), s.requestTimeoutMs())
-                    .route("/order/create", OrderService.CREATE)
-                    .route("/order/cancel", OrderService.CANCEL)
-                    .start();
-            toClose.add(orderService);
-            ParticipantServer stockService = new ParticipantServer(stock, stockRunner, s.faults(), s.requestTimeoutMs())
-                    .route("/stock/deduct", StockService.DEDUCT)
-                    .route("/stock/restore", StockService.RESTORE)
-                    .start();
-            toClose.add(stockService);
-
             RedsagaClient client = RedsagaClient.builder(coordinator.baseUrl()).timeout(Duration.ofSeconds(60)).build();
             List<Auditor.Submitted> sagas = Collections.synchronizedList(new ArrayList<>());
             AtomicInteger submitted = new AtomicInteger();
@@ -140,32 +115,26 @@ public final class Experiment {
                     return r.isPresent() ? r.get().status().isTerminal() : !saga.acknowledged();
                 });
                 progress.update(submitted.get(), s.requests(), s.requests() - open.size(), elapsedMs(start));
-                if (open.isEmpty() && orderService.lateInFlight() == 0 && stockService.lateInFlight() == 0) {
+                if (open.isEmpty() && services.lateInFlight() == 0) {
                     break;
                 }
                 Thread.sleep(200);
             }
             long elapsed = elapsedMs(start);
-            Auditor.Report report = Auditor.audit(coordinator.store(), List.copyOf(sagas), orders, stock, PRODUCT,
-                    s.stock());
+            Auditor.Report report = Auditor.audit(coordinator.store(), List.copyOf(sagas),
+                    services.ordersDatabase(), services.stockDatabase(), PRODUCT, s.stock());
             return new Result(report, submitErrors.get(), firstSubmitError.get(), elapsed, s.requests() * 1000.0 / Math.max(1, elapsed),
-                    orderService.faultsInjected() + stockService.faultsInjected());
+                    services.faultsInjected());
         } finally {
             Collections.reverse(toClose);
             for (AutoCloseable c : toClose) {
                 try {
                     c.close();
                 } catch (Exception e) {
-                    // closing is best effort; the databases are dropped next
+                    // closing is best effort
                 }
             }
-            s.backend().dropDatabase(ordersDb);
-            s.backend().dropDatabase(stockDb);
         }
-    }
-
-    private static TransactionRunner runner(Settings s, HikariDataSource db) throws Exception {
-        return s.barrier() ? TransactionRunner.withBarrier(db) : TransactionRunner.plain();
     }
 
     private static long elapsedMs(long startNanos) {
