@@ -14,6 +14,10 @@ public interface DriveListener {
     default void driveEnded(String gid, TransStatus status, DriveEnd end) {
     }
 
+    /** How a drive ended: why, and the status it last stored. */
+    record DriveResult(DriveEnd end, TransStatus status) {
+    }
+
     /** Why a drive stopped. */
     enum DriveEnd {
         /** reached a terminal status */

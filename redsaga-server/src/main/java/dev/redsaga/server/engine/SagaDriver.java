@@ -4,6 +4,7 @@ import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.engine.DriveListener.DriveEnd;
+import dev.redsaga.server.engine.DriveListener.DriveResult;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -67,26 +68,25 @@ final class SagaDriver {
     }
 
     /** Drives {@code t}, which this instance holds, until it finishes, waits, is handed back or is lost. */
-    DriveEnd drive(Transaction t) {
+    DriveResult drive(Transaction t) {
         TransactionRecord rec = t.record();
-        DriveEnd end = DriveEnd.LOST;
+        DriveResult lost = new DriveResult(DriveEnd.LOST, rec.status());
         try {
-            end = run(t);
-            return end;
+            return run(t);
         } catch (StoreException e) {
             // the lease will expire and recovery (here or elsewhere) takes over, marking the progress uncertain
             log.warn("store failed while driving {}; leaving it to recovery: {}", rec.gid(), e.getMessage());
-            return end;
+            return lost;
         } catch (RuntimeException e) {
             log.error("unexpected error while driving {}; leaving it to recovery", rec.gid(), e);
-            return end;
+            return lost;
         }
     }
 
     private record Answer(BranchCall call, BranchTransport.Result result) {
     }
 
-    private DriveEnd run(Transaction t) {
+    private DriveResult run(Transaction t) {
         SagaDefinition def = t.definition();
         TransactionRecord rec = t.record();
         SagaProgress p = t.progress();
@@ -237,9 +237,10 @@ final class SagaDriver {
         return next;
     }
 
-    private DriveEnd endWith(TransactionRecord before, TransactionRecord after, DriveEnd end) {
+    private DriveResult endWith(TransactionRecord before, TransactionRecord after, DriveEnd end) {
         DriveEnd actual = after == null ? DriveEnd.LOST : end;
-        hooks.ended(before.gid(), after == null ? before.status() : after.status(), actual);
-        return actual;
+        TransStatus status = after == null ? before.status() : after.status();
+        hooks.ended(before.gid(), status, actual);
+        return new DriveResult(actual, status);
     }
 }

@@ -100,7 +100,7 @@ public final class SagaEngine implements AutoCloseable {
      * Drives a held transaction on the calling thread (used by {@code wait_result} submits). Waits for a drive
      * permit first, so the instance never drives more than its limit at once.
      */
-    public DriveEnd driveHere(Transaction t) {
+    public DriveListener.DriveResult driveHere(Transaction t) {
         acquirePermit();
         drivesRunning.incrementAndGet();
         try {

@@ -11,7 +11,7 @@ import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransView;
 import dev.redsaga.server.engine.BranchState;
-import dev.redsaga.server.engine.DriveListener.DriveEnd;
+import dev.redsaga.server.engine.DriveListener;
 import dev.redsaga.server.engine.InvalidTransactionException;
 import dev.redsaga.server.engine.ProgressCodec;
 import dev.redsaga.server.engine.SagaDefinition;
@@ -201,12 +201,13 @@ public final class TransactionService {
             engine.driveLater(t);
             return SubmitResult.ACCEPTED;
         }
-        DriveEnd end = engine.driveHere(t);
-        if (end == DriveEnd.FINISHED || end == DriveEnd.LOST) {
-            TransactionRecord now = find(t.record().gid());
-            return resultOf(now.status(), true);
-        }
-        return SubmitResult.ONGOING;
+        DriveListener.DriveResult result = engine.driveHere(t);
+        return switch (result.end()) {
+            case FINISHED -> resultOf(result.status(), true);
+            // someone else moved it (an abort, another instance): read what it is now
+            case LOST -> resultOf(find(t.record().gid()).status(), true);
+            case WAITING, HANDED_BACK -> SubmitResult.ONGOING;
+        };
     }
 
     private static SubmitResult resultOf(TransStatus status, boolean wait) {

@@ -1,0 +1,170 @@
+package dev.redsaga.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.redsaga.example.orderstock.Backend;
+import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.cli.DurationConverter;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code redsaga bench}: load on the coordinator (and without it, for the baseline), figures as text or JSON. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure throughput and submit-to-final latency.",
+            "Modes: null (sagas whose branches a minimal responder answers: the coordinator's own cost),",
+            "order-stock (purchase sagas against the example services, barrier on), baseline (the same",
+            "business calls made directly, no coordinator). Everything runs in this process on loopback."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--mode", defaultValue = "null", description = "null, order-stock or baseline (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--store", defaultValue = "h2:mem:bench",
+            description = "the coordinator's store, as for `server --store` (default: ${DEFAULT-VALUE})")
+    String store;
+
+    @Option(names = "--db", defaultValue = "h2", description = "the services' databases for order-stock and baseline: "
+            + "h2, postgres or mariadb (default: ${DEFAULT-VALUE})")
+    String db;
+
+    @Option(names = "--concurrency", defaultValue = "64", description = "closed loop: units in flight (default: ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(names = "--rate", description = "open loop instead: units started per second")
+    Integer rate;
+
+    @Option(names = "--duration", defaultValue = "20s", converter = DurationConverter.class,
+            description = "measured time, e.g. 20s, 90s, 5m (default: ${DEFAULT-VALUE})")
+    Duration duration;
+
+    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
+            description = "unmeasured time first (default: ${DEFAULT-VALUE})")
+    Duration warmup;
+
+    @Option(names = "--steps", defaultValue = "2", description = "steps per saga in null mode (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--with-baseline", description = "run order-stock, then baseline, and report the ratio")
+    boolean withBaseline;
+
+    @Option(names = "--json", description = "print, as the last line, one JSON object with the figures")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Backend backend;
+        try {
+            backend = Backend.parse(db);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        String m = mode.toLowerCase(Locale.ROOT);
+        if (!m.equals("null") && !m.equals("order-stock") && !m.equals("baseline")) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown mode '" + mode + "': use null, order-stock or baseline");
+        }
+        if (withBaseline && !m.equals("order-stock")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--with-baseline goes with --mode order-stock");
+        }
+        if (concurrency < 1 || (rate != null && rate < 1) || steps < 1 || duration.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--concurrency, --rate, --steps and --duration must be positive");
+        }
+        ObjectNode o = WireJson.mapper().createObjectNode();
+        o.put("mode", m);
+        o.put("store", m.equals("baseline") ? "none" : store);
+        if (!m.equals("null")) {
+            o.put("db", backend.name().toLowerCase(Locale.ROOT));
+        }
+        o.put("concurrency", concurrency);
+        if (rate != null) {
+            o.put("rate", rate);
+        }
+        LoadRunner.Measurement main;
+        long roundTrips;
+        err.printf("redsaga bench: mode %s, %s, %s measured after %s warm-up%n", m,
+                rate == null ? "concurrency " + concurrency : rate + "/s open loop", duration, warmup);
+        try (Workload w = workload(m, backend)) {
+            main = LoadRunner.run(w, concurrency, rate, warmup, duration, err);
+            roundTrips = w.storeRoundTrips();
+        }
+        put(o, main);
+        o.put("store_round_trips_per_saga", m.equals("baseline") ? 0
+                : round(main.totalUnits() == 0 ? 0 : (double) roundTrips / main.totalUnits(), 2));
+        if (withBaseline) {
+            err.println("redsaga bench: baseline (the same business calls, no coordinator)");
+            LoadRunner.Measurement base;
+            try (Workload w = workload("baseline", backend)) {
+                base = LoadRunner.run(w, concurrency, rate, warmup, duration, err);
+            }
+            o.put("baseline_throughput_per_s", round(base.throughput(), 1));
+            o.put("baseline_p99_ms", round(base.percentileMs(99), 2));
+            o.put("baseline_errors", base.errors());
+            o.put("ratio_to_baseline", round(base.throughput() == 0 ? 0 : main.throughput() / base.throughput(), 3));
+        }
+        o.put("rss_mb", rssMb());
+        out.printf("%n  mode %s: %.0f per second, latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; %d errors%n", m,
+                main.throughput(), main.percentileMs(50), main.percentileMs(99), main.percentileMs(99.9),
+                main.errors());
+        if (main.firstError() != null) {
+            out.println("  first error: " + main.firstError());
+        }
+        if (o.has("ratio_to_baseline")) {
+            out.printf("  baseline: %.0f per second; ratio to baseline %.3f%n",
+                    o.get("baseline_throughput_per_s").asDouble(), o.get("ratio_to_baseline").asDouble());
+        }
+        if (json) {
+            out.println(WireJson.mapper().writeValueAsString(o));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private Workload workload(String m, Backend backend) throws Exception {
+        return switch (m) {
+            case "null" -> new NullWorkload(store, steps, concurrency);
+            case "order-stock" -> new OrderStockWorkload(backend, store, true, concurrency);
+            default -> new OrderStockWorkload(backend, store, false, concurrency);
+        };
+    }
+
+    private static void put(ObjectNode o, LoadRunner.Measurement m) {
+        o.put("sagas", m.units());
+        o.put("duration_s", round(m.seconds(), 1));
+        o.put("throughput_per_s", round(m.throughput(), 1));
+        o.put("p50_ms", round(m.percentileMs(50), 2));
+        o.put("p99_ms", round(m.percentileMs(99), 2));
+        o.put("p999_ms", round(m.percentileMs(99.9), 2));
+        o.put("errors", m.errors());
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    /** Resident set size of this process (Linux), in MB; -1 where it cannot be read. */
+    static long rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return -1;
+    }
+}
