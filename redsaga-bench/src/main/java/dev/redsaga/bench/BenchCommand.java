@@ -25,8 +25,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "null", description = "null, order-stock or baseline (default: ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--store", defaultValue = "h2:mem:bench",
-            description = "the coordinator's store, as for `server --store` (default: ${DEFAULT-VALUE})")
+    @Option(names = "--store",
+            description = "the coordinator's store, as for `server --store` (default: a fresh in-memory H2)")
     String store;
 
     @Option(names = "--db", defaultValue = "h2", description = "the services' databases for order-stock and baseline: "
@@ -68,6 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
             backend = Backend.parse(db);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (store == null) {
+            store = "h2:mem:bench-" + Long.toString(System.nanoTime(), 36);
         }
         String m = mode.toLowerCase(Locale.ROOT);
         if (!m.equals("null") && !m.equals("order-stock") && !m.equals("baseline")) {

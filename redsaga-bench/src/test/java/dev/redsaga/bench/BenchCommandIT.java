@@ -1,0 +1,62 @@
+package dev.redsaga.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.redsaga.protocol.WireJson;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Each bench mode runs for a few seconds and prints its JSON line with zero errors — no speed threshold. */
+class BenchCommandIT {
+
+    static JsonNode run(String... args) throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchCommand());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cmd.execute(args)).as(out.toString()).isZero();
+        String[] lines = out.toString().strip().split("\n");
+        return WireJson.mapper().readTree(lines[lines.length - 1]);
+    }
+
+    @Test
+    void nullModeReportsEveryFigure() throws Exception {
+        JsonNode j = run("--mode", "null", "--duration", "3s", "--warmup", "1s", "--concurrency", "8", "--json");
+        for (String f : new String[] {"mode", "store", "sagas", "duration_s", "throughput_per_s", "p50_ms", "p99_ms",
+            "p999_ms", "errors", "store_round_trips_per_saga", "rss_mb"}) {
+            assertThat(j.has(f)).as(f).isTrue();
+        }
+        assertThat(j.get("errors").asLong()).isZero();
+        assertThat(j.get("sagas").asLong()).isPositive();
+        assertThat(j.get("store_round_trips_per_saga").asDouble()).isPositive();
+    }
+
+    @Test
+    void orderStockWithBaselineReportsTheRatio() throws Exception {
+        JsonNode j = run("--mode", "order-stock", "--with-baseline", "--duration", "3s", "--warmup", "1s",
+                "--concurrency", "8", "--json");
+        assertThat(j.get("errors").asLong()).isZero();
+        assertThat(j.get("baseline_errors").asLong()).isZero();
+        assertThat(j.get("sagas").asLong()).isPositive();
+        assertThat(j.get("ratio_to_baseline").asDouble()).isPositive();
+    }
+
+    @Test
+    void openLoopRuns() throws Exception {
+        JsonNode j = run("--mode", "null", "--rate", "50", "--duration", "2s", "--warmup", "1s", "--json");
+        assertThat(j.get("errors").asLong()).isZero();
+        assertThat(j.get("rate").asInt()).isEqualTo(50);
+    }
+
+    @Test
+    void badOptionsAreRefusedClearly() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchCommand());
+        cmd.setErr(new PrintWriter(err));
+        assertThat(cmd.execute("--mode", "fast")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown mode 'fast'");
+    }
+}
