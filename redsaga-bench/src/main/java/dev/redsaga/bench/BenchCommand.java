@@ -19,11 +19,17 @@ import picocli.CommandLine.Option;
         description = {"Measure throughput and submit-to-final latency.",
             "Modes: null (sagas whose branches a minimal responder answers: the coordinator's own cost),",
             "order-stock (purchase sagas against the example services, barrier on), baseline (the same",
-            "business calls made directly, no coordinator). Everything runs in this process on loopback."})
+            "business calls made directly, no coordinator), recovery (--count unfinished sagas left by a",
+            "crashed coordinator; time for a new one to finish them). Everything runs in this process on loopback."})
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--mode", defaultValue = "null", description = "null, order-stock or baseline (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mode", defaultValue = "null",
+            description = "null, order-stock, baseline or recovery (default: ${DEFAULT-VALUE})")
     String mode;
+
+    @Option(names = "--count", defaultValue = "10000",
+            description = "recovery mode: unfinished sagas left in the store (default: ${DEFAULT-VALUE})")
+    int count;
 
     @Option(names = "--store",
             description = "the coordinator's store, as for `server --store` (default: a fresh in-memory H2)")
@@ -73,9 +79,29 @@ public final class BenchCommand implements Callable<Integer> {
             store = "h2:mem:bench-" + Long.toString(System.nanoTime(), 36);
         }
         String m = mode.toLowerCase(Locale.ROOT);
-        if (!m.equals("null") && !m.equals("order-stock") && !m.equals("baseline")) {
+        if (!m.equals("null") && !m.equals("order-stock") && !m.equals("baseline") && !m.equals("recovery")) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "unknown mode '" + mode + "': use null, order-stock or baseline");
+                    "unknown mode '" + mode + "': use null, order-stock, baseline or recovery");
+        }
+        if (m.equals("recovery")) {
+            if (count < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--count must be positive");
+            }
+            double seconds = RecoveryBench.run(store, count, Math.max(60, duration.toSeconds() * 6), err);
+            ObjectNode r = WireJson.mapper().createObjectNode();
+            r.put("mode", m);
+            r.put("store", store);
+            r.put("sagas", count);
+            r.put("recovery_s", round(seconds, 2));
+            r.put("errors", seconds < 0 ? count : 0);
+            r.put("rss_mb", rssMb());
+            out.printf("%n  recovery: %d unfinished sagas finished in %s%n", count,
+                    seconds < 0 ? "(not within the limit)" : String.format(Locale.ROOT, "%.2f s", seconds));
+            if (json) {
+                out.println(WireJson.mapper().writeValueAsString(r));
+            }
+            out.flush();
+            return seconds < 0 ? 1 : 0;
         }
         if (withBaseline && !m.equals("order-stock")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--with-baseline goes with --mode order-stock");

@@ -45,6 +45,13 @@ class BenchCommandIT {
     }
 
     @Test
+    void recoveryModeFinishesEverySagaLeftByACrashedCoordinator() throws Exception {
+        JsonNode j = run("--mode", "recovery", "--count", "300", "--json");
+        assertThat(j.get("errors").asLong()).isZero();
+        assertThat(j.get("recovery_s").asDouble()).isPositive();
+    }
+
+    @Test
     void openLoopRuns() throws Exception {
         JsonNode j = run("--mode", "null", "--rate", "50", "--duration", "2s", "--warmup", "1s", "--json");
         assertThat(j.get("errors").asLong()).isZero();
