@@ -187,6 +187,7 @@ public final class SagaEngine implements AutoCloseable {
                 }
                 long now = clock.millis();
                 List<TransactionRecord> claimed = store.claimDue(now, owner, now + options.leaseMs(), room);
+                int orphaned = 0;
                 for (TransactionRecord r : claimed) {
                     Transaction t;
                     try {
@@ -196,11 +197,16 @@ public final class SagaEngine implements AutoCloseable {
                         continue;
                     }
                     if (t.progress().uncertain() && r.status() != TransStatus.PREPARED) {
-                        log.info("recovering {} ({}): its previous holder stopped without handing it back",
+                        orphaned++;
+                        log.debug("recovering {} ({}): its previous holder stopped without handing it back",
                                 r.gid(), r.status().wire());
                     }
                     acquirePermit();
                     startDrive(t);
+                }
+                if (orphaned > 0) {
+                    log.info("recovering {} transactions whose previous holder stopped without handing them back",
+                            orphaned);
                 }
                 if (claimed.size() < room) {
                     return;
