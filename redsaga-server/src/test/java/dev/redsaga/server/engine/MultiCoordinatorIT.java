@@ -9,7 +9,7 @@ import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
 import dev.redsaga.server.testing.RedisKeys;
 import dev.redsaga.server.testing.ServerProcess;
-import dev.redsaga.server.testing.TestServices;
+import dev.redsaga.client.testing.TestServices;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,7 +1,7 @@
 package dev.redsaga.server.store;
 
 import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
-import dev.redsaga.server.testing.TestServices;
+import dev.redsaga.client.testing.TestServices;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -11,7 +11,7 @@ import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.RedisClusterFixture;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
-import dev.redsaga.server.testing.TestServices;
+import dev.redsaga.client.testing.TestServices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

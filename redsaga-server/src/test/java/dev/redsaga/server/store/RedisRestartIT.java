@@ -12,7 +12,7 @@ import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.RedisServerProcess;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
-import dev.redsaga.server.testing.TestServices;
+import dev.redsaga.client.testing.TestServices;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.store.redis.RedisTransactionStore;
 import dev.redsaga.server.testing.RedisKeys;
-import dev.redsaga.server.testing.TestServices;
+import dev.redsaga.client.testing.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.redsaga.server.testing;
 
+import dev.redsaga.client.testing.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.protocol.WireJson;
-import dev.redsaga.server.testing.TestServices;
+import dev.redsaga.client.testing.TestServices;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

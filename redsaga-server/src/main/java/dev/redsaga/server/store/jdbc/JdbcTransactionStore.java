@@ -90,7 +90,7 @@ public final class JdbcTransactionStore implements TransactionStore {
         try {
             ds = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot connect to " + label + ": " + rootMessage(e), e);
+            throw new StoreException("cannot connect to " + label + ": " + StoreException.rootMessage(e), e);
         }
         JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, label);
         try {
@@ -321,14 +321,6 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     private StoreException failure(String what, SQLException e) {
         return new StoreException("store " + description + " failed to " + what + ": " + e.getMessage(), e);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     /** Drops a password from a JDBC URL so it never reaches a log. */

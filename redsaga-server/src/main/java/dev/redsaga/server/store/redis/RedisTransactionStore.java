@@ -154,7 +154,7 @@ public final class RedisTransactionStore implements TransactionStore {
             throw new StoreException("store '" + uri + "' is not a valid Redis URI: " + e.getMessage()
                     + " (use redis://host:6379 or redis-cluster://host:7000,host:7001)");
         } catch (RedisException e) {
-            throw new StoreException("cannot connect to Redis at " + uri + ": " + rootMessage(e));
+            throw new StoreException("cannot connect to Redis at " + uri + ": " + StoreException.rootMessage(e));
         }
         throw new StoreException("store '" + uri + "' is not a Redis URI: use redis://host:6379 or "
                 + "redis-cluster://host:7000,host:7001");
@@ -391,7 +391,7 @@ public final class RedisTransactionStore implements TransactionStore {
         try {
             return op.get();
         } catch (RedisException | java.util.concurrent.CancellationException e) {
-            throw new StoreException("store " + description + " failed to " + what + ": " + rootMessage(e), e);
+            throw new StoreException("store " + description + " failed to " + what + ": " + StoreException.rootMessage(e), e);
         }
     }
 
@@ -406,11 +406,4 @@ public final class RedisTransactionStore implements TransactionStore {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
-    }
 }
