@@ -1,9 +1,13 @@
 package dev.redsaga.bench;
 
-import dev.redsaga.client.Saga;
-import dev.redsaga.client.SubmitResult;
+import dev.redsaga.protocol.Gids;
+import dev.redsaga.protocol.SagaStep;
+import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.server.http.HttpEndpoint;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * {@code --mode null}: sagas of {@code steps} steps whose branches a minimal responder answers SUCCESS at once —
@@ -13,8 +17,8 @@ final class NullWorkload implements Workload {
     private static final String SUCCESS = "{\"dtm_result\":\"SUCCESS\"}";
     private final HttpEndpoint responder;
     private final Coordinator coordinator;
-    private final int steps;
-    private final String base;
+    private final List<SagaStep> steps = new ArrayList<>();
+    private final List<String> payloads;
 
     NullWorkload(String store, int steps, int concurrency) throws IOException {
         this.responder = HttpEndpoint.start("127.0.0.1", 0, "bench-responder", ex -> {
@@ -22,20 +26,17 @@ final class NullWorkload implements Workload {
             ex.respondJson(200, SUCCESS);
         });
         this.coordinator = new Coordinator(store, concurrency);
-        this.steps = steps;
-        this.base = "http://127.0.0.1:" + responder.port();
+        String base = "http://127.0.0.1:" + responder.port();
+        for (int i = 0; i < steps; i++) {
+            this.steps.add(new SagaStep(base + "/action" + i, base + "/compensate" + i));
+        }
+        this.payloads = Collections.nCopies(steps, "{\"n\":1}");
     }
 
     @Override
-    public void runOne() {
-        Saga saga = coordinator.client.saga(coordinator.client.newGid());
-        for (int i = 0; i < steps; i++) {
-            saga.step(base + "/action" + i, base + "/compensate" + i, "{\"n\":1}");
-        }
-        SubmitResult r = saga.waitResult().submit();
-        if (r != SubmitResult.SUCCESS) {
-            throw new IllegalStateException("saga ended " + r);
-        }
+    public void runOne() throws Exception {
+        coordinator.submitAndExpectSuccess(new TransRequest(Gids.newGid(), TransRequest.TRANS_TYPE_SAGA, steps,
+                payloads, true, null, null, null, null, null, null, null));
     }
 
     @Override

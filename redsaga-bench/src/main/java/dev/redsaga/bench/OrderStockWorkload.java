@@ -1,63 +1,59 @@
 package dev.redsaga.bench;
 
-import dev.redsaga.client.SubmitResult;
 import dev.redsaga.example.orderstock.Backend;
 import dev.redsaga.example.orderstock.Faults;
 import dev.redsaga.example.orderstock.OrderStockSystem;
 import dev.redsaga.example.orderstock.Purchase;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import dev.redsaga.protocol.Gids;
+import dev.redsaga.protocol.SagaStep;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.WireJson;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code --mode order-stock}: purchase sagas (create order → deduct stock) through the coordinator against the
  * example services on a real database, barrier on; the stock is large enough that every purchase succeeds.
  * {@code --mode baseline}: the same two business calls made directly by the load generator, no coordinator —
- * the cost of the business work alone.
+ * the cost of the business work alone. Both go through the same {@link LoadClient}.
  */
 final class OrderStockWorkload implements Workload {
     private static final int STOCK = 1_000_000_000;
     private final OrderStockSystem services;
     private final Coordinator coordinator;
-    private final HttpClient http;
+    private final LoadClient direct;
+    private final List<SagaStep> steps;
     private final AtomicLong user = new AtomicLong();
 
     OrderStockWorkload(Backend db, String store, boolean throughCoordinator, int concurrency) throws Exception {
         services = OrderStockSystem.start(db, STOCK, true, Faults.none(), 3_000);
         coordinator = throughCoordinator ? new Coordinator(store, concurrency) : null;
-        http = throughCoordinator ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        direct = throughCoordinator ? null : new LoadClient(concurrency);
+        steps = List.of(
+                new SagaStep(services.orderService().url("/order/create"), services.orderService().url("/order/cancel")),
+                new SagaStep(services.stockService().url("/stock/deduct"), services.stockService().url("/stock/restore")));
     }
 
     @Override
     public void runOne() throws Exception {
-        Purchase p = new Purchase(user.incrementAndGet(), OrderStockSystem.PRODUCT, 1);
+        String payload = WireJson.mapper().writeValueAsString(
+                new Purchase(user.incrementAndGet(), OrderStockSystem.PRODUCT, 1));
+        String gid = Gids.newGid();
         if (coordinator != null) {
-            SubmitResult r = coordinator.client.saga(coordinator.client.newGid())
-                    .step(services.orderService().url("/order/create"), services.orderService().url("/order/cancel"), p)
-                    .step(services.stockService().url("/stock/deduct"), services.stockService().url("/stock/restore"), p)
-                    .waitResult().submit();
-            if (r != SubmitResult.SUCCESS) {
-                throw new IllegalStateException("purchase saga ended " + r);
-            }
+            coordinator.submitAndExpectSuccess(new TransRequest(gid, TransRequest.TRANS_TYPE_SAGA, steps,
+                    List.of(payload, payload), true, null, null, null, null, null, null, null));
             return;
         }
-        String gid = dev.redsaga.protocol.Gids.newGid();
-        String body = "{\"user_id\":" + p.userId() + ",\"product_id\":\"" + p.productId() + "\",\"qty\":1}";
-        call(services.orderService().url("/order/create"), gid, "01", body);
-        call(services.stockService().url("/stock/deduct"), gid, "02", body);
+        byte[] body = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        call(steps.get(0).action(), gid, "01", body);
+        call(steps.get(1).action(), gid, "02", body);
     }
 
-    private void call(String url, String gid, String branch, String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "?gid=" + gid
-                        + "&trans_type=saga&branch_id=" + branch + "&op=action"))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(url + " answered " + r.statusCode() + " " + r.body());
+    private void call(String url, String gid, String branch, byte[] body) throws Exception {
+        LoadClient.Answer a = direct.post(url + "?gid=" + gid + "&trans_type=saga&branch_id=" + branch + "&op=action",
+                body);
+        if (a.status() != 200) {
+            throw new IllegalStateException(url + " answered " + a.status() + " " + a.body());
         }
     }
 
@@ -70,6 +66,9 @@ final class OrderStockWorkload implements Workload {
     public void close() {
         if (coordinator != null) {
             coordinator.close();
+        }
+        if (direct != null) {
+            direct.close();
         }
         services.close();
     }
