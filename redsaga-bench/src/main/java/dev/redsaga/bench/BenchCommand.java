@@ -20,11 +20,12 @@ import picocli.CommandLine.Option;
             "Modes: null (sagas whose branches a minimal responder answers: the coordinator's own cost),",
             "order-stock (purchase sagas against the example services, barrier on), baseline (the same",
             "business calls made directly, no coordinator), recovery (--count unfinished sagas left by a",
-            "crashed coordinator; time for a new one to finish them). Everything runs in this process on loopback."})
+            "crashed coordinator; time for a new one to finish them), micro (the JMH micro-benchmarks of the hot",
+            "paths: JSON, the state machine, the store calls). Everything runs in this process on loopback."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "null",
-            description = "null, order-stock, baseline or recovery (default: ${DEFAULT-VALUE})")
+            description = "null, order-stock, baseline, recovery or micro (default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--count", defaultValue = "10000",
@@ -39,19 +40,24 @@ public final class BenchCommand implements Callable<Integer> {
             + "h2, postgres or mariadb (default: ${DEFAULT-VALUE})")
     String db;
 
-    @Option(names = "--concurrency", defaultValue = "64", description = "closed loop: units in flight (default: ${DEFAULT-VALUE})")
+    @Option(names = "--concurrency", defaultValue = "64", description = "closed loop: units in flight; open loop: "
+            + "connections (more requests wait in the generator's queue, counted in latency) (default: ${DEFAULT-VALUE})")
     int concurrency;
 
     @Option(names = "--rate", description = "open loop instead: units started per second")
     Integer rate;
 
-    @Option(names = "--duration", defaultValue = "20s", converter = DurationConverter.class,
-            description = "measured time, e.g. 20s, 90s, 5m (default: ${DEFAULT-VALUE})")
+    @Option(names = "--duration", converter = DurationConverter.class,
+            description = "measured time, e.g. 20s, 90s, 5m (default: 20s; micro: 5s per benchmark)")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
-            description = "unmeasured time first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", converter = DurationConverter.class,
+            description = "unmeasured time first (default: 10s; micro: 3s per benchmark)")
     Duration warmup;
+
+    @Option(names = "--filter", description = "micro mode: only benchmarks whose Class.method matches this regex, "
+            + "e.g. JsonBench or Store")
+    String filter;
 
     @Option(names = "--steps", defaultValue = "2", description = "steps per saga in null mode (default: ${DEFAULT-VALUE})")
     int steps;
@@ -79,9 +85,32 @@ public final class BenchCommand implements Callable<Integer> {
             store = "h2:mem:bench-" + Long.toString(System.nanoTime(), 36);
         }
         String m = mode.toLowerCase(Locale.ROOT);
-        if (!m.equals("null") && !m.equals("order-stock") && !m.equals("baseline") && !m.equals("recovery")) {
+        if (!m.equals("null") && !m.equals("order-stock") && !m.equals("baseline") && !m.equals("recovery")
+                && !m.equals("micro")) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "unknown mode '" + mode + "': use null, order-stock, baseline or recovery");
+                    "unknown mode '" + mode + "': use null, order-stock, baseline, recovery or micro");
+        }
+        boolean micro = m.equals("micro");
+        if (duration == null) {
+            duration = Duration.ofSeconds(micro ? 5 : 20);
+        }
+        if (warmup == null) {
+            warmup = Duration.ofSeconds(micro ? 3 : 10);
+        }
+        if (micro) {
+            ObjectNode r;
+            try {
+                r = MicroBench.run(filter, warmup, duration, out);
+            } catch (org.openjdk.jmh.runner.RunnerException e) {
+                err.println("redsaga bench: a micro-benchmark failed: " + e.getMessage()
+                        + " (the store benchmark needs Redis on 127.0.0.1:6379; --filter selects others)");
+                return 1;
+            }
+            if (json) {
+                out.println(WireJson.mapper().writeValueAsString(r));
+            }
+            out.flush();
+            return r.get("errors").asInt() == 0 ? 0 : 1;
         }
         if (m.equals("recovery")) {
             if (count < 1) {

@@ -59,6 +59,16 @@ class BenchCommandIT {
     }
 
     @Test
+    void microBenchmarksRunInAForkedJvm() throws Exception {
+        JsonNode j = run("--mode", "micro", "--filter", "EngineBench.twoStep", "--duration", "1s", "--warmup", "1s",
+                "--json");
+        assertThat(j.get("errors").asLong()).isZero();
+        assertThat(j.get("results")).hasSize(1);
+        assertThat(j.get("results").get(0).get("benchmark").asText()).isEqualTo("EngineBench.twoStepSagaToItsEnd");
+        assertThat(j.get("results").get(0).get("score").asDouble()).isPositive();
+    }
+
+    @Test
     void badOptionsAreRefusedClearly() {
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new BenchCommand());

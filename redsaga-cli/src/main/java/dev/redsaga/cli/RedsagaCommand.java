@@ -22,6 +22,11 @@ public final class RedsagaCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Netty (under Lettuce) samples buffers for leak reports by default, capturing a stack trace each time;
+        // -Dio.netty.leakDetection.level=simple turns it back on.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(new CommandLine(new RedsagaCommand()).execute(args));
     }
 }

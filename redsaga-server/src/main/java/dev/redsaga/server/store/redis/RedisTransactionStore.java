@@ -17,7 +17,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,7 +29,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
 
 /**
@@ -54,7 +60,7 @@ public final class RedisTransactionStore implements TransactionStore {
 
     private final AutoCloseable client;
     private final AutoCloseable connection;
-    private final RedisClusterCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final String prefix;
     private final int shards;
     private final long retentionSeconds;
@@ -82,7 +88,7 @@ public final class RedisTransactionStore implements TransactionStore {
     }
 
     private RedisTransactionStore(AutoCloseable client, AutoCloseable connection,
-            RedisClusterCommands<String, String> redis, Options options, String description) {
+            RedisClusterAsyncCommands<String, String> redis, Options options, String description) {
         this.client = client;
         this.connection = connection;
         this.redis = redis;
@@ -129,7 +135,7 @@ public final class RedisTransactionStore implements TransactionStore {
                         .build());
                 try {
                     StatefulRedisClusterConnection<String, String> c = client.connect();
-                    return new RedisTransactionStore(client::shutdown, c, c.sync(), options, uri);
+                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, uri);
                 } catch (RuntimeException e) {
                     client.shutdown();
                     throw e;
@@ -143,7 +149,7 @@ public final class RedisTransactionStore implements TransactionStore {
                         .build());
                 try {
                     StatefulRedisConnection<String, String> c = client.connect();
-                    return new RedisTransactionStore(client::shutdown, c, c.sync(), options,
+                    return new RedisTransactionStore(client::shutdown, c, c.async(), options,
                             uri.replaceAll("//[^@/]*@", "//***@"));
                 } catch (RuntimeException e) {
                     client.shutdown();
@@ -377,22 +383,37 @@ public final class RedisTransactionStore implements TransactionStore {
     /** EVALSHA, loading the script on NOSCRIPT (first use, restart, failover, new cluster node) and retrying once. */
     private <T> T eval(String source, ScriptOutputType type, String[] keys, List<String> args, String what) {
         String[] argv = args.toArray(String[]::new);
-        return call(() -> {
-            String sha = shas.computeIfAbsent(source, s -> redis.digest(s));
-            try {
-                return redis.evalsha(sha, type, keys, argv);
-            } catch (RedisNoScriptException e) {
-                return redis.eval(source, type, keys, argv);
-            }
-        }, what);
+        String sha = shas.computeIfAbsent(source, s -> redis.digest(s));
+        return call(() -> redis.<T>evalsha(sha, type, keys, argv).toCompletableFuture()
+                .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+                        ? redis.<T>eval(source, type, keys, argv)
+                        : CompletableFuture.failedFuture(unwrap(e))), what);
     }
 
-    private <T> T call(java.util.function.Supplier<T> op, String what) {
+    /**
+     * Runs one command and waits for its answer. The async API, waited on here, rather than Lettuce's sync API:
+     * the same wait without its reflective proxy on every call. The command timeout bounds the wait.
+     */
+    private <T> T call(Supplier<? extends CompletionStage<T>> op, String what) {
         try {
-            return op.get();
-        } catch (RedisException | java.util.concurrent.CancellationException e) {
-            throw new StoreException("store " + description + " failed to " + what + ": " + StoreException.rootMessage(e), e);
+            return op.get().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            throw failed(what, unwrap(e.getCause()));
+        } catch (RedisException | CancellationException e) {
+            throw failed(what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("store " + description + ": interrupted while waiting to " + what, e);
         }
+    }
+
+    private StoreException failed(String what, Throwable cause) {
+        return new StoreException("store " + description + " failed to " + what + ": "
+                + StoreException.rootMessage(cause), cause);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     private static String script(String file) {
