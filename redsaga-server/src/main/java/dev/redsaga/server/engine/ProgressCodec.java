@@ -2,16 +2,13 @@ package dev.redsaga.server.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import java.io.UncheckedIOException;
 
 /** The JSON forms of what the engine stores: the submitted request (definition) and the progress. */
 public final class ProgressCodec {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
+    private static final ObjectMapper MAPPER = WireJson.mapper();
 
     private ProgressCodec() {
     }
