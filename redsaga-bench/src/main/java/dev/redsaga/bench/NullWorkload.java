@@ -3,8 +3,6 @@ package dev.redsaga.bench;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
-import dev.redsaga.server.http.HttpEndpoint;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,19 +12,15 @@ import java.util.List;
  * the coordinator's own cost, with every branch call really made (DTM's published Redis figure called none).
  */
 final class NullWorkload implements Workload {
-    private static final String SUCCESS = "{\"dtm_result\":\"SUCCESS\"}";
-    private final HttpEndpoint responder;
+    private final SuccessResponder responder;
     private final Coordinator coordinator;
     private final List<SagaStep> steps = new ArrayList<>();
     private final List<String> payloads;
 
-    NullWorkload(String store, int steps, int concurrency) throws IOException {
-        this.responder = HttpEndpoint.start("127.0.0.1", 0, "bench-responder", ex -> {
-            ex.body().readAllBytes();
-            ex.respondJson(200, SUCCESS);
-        });
+    NullWorkload(String store, int steps, int concurrency) {
+        this.responder = new SuccessResponder();
         this.coordinator = new Coordinator(store, concurrency);
-        String base = "http://127.0.0.1:" + responder.port();
+        String base = responder.baseUrl();
         for (int i = 0; i < steps; i++) {
             this.steps.add(new SagaStep(base + "/action" + i, base + "/compensate" + i));
         }

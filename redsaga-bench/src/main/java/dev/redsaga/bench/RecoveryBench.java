@@ -9,10 +9,8 @@ import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.engine.DriveListener;
 import dev.redsaga.server.engine.ProgressCodec;
 import dev.redsaga.server.engine.SagaProgress;
-import dev.redsaga.server.http.HttpEndpoint;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,12 +27,9 @@ final class RecoveryBench {
 
     /** @return seconds until all {@code count} sagas finished, or -1 if they did not within {@code limitSeconds} */
     static double run(String storeUri, int count, long limitSeconds, PrintWriter progress)
-            throws IOException, InterruptedException {
-        try (HttpEndpoint responder = HttpEndpoint.start("127.0.0.1", 0, "bench-responder", ex -> {
-            ex.body().readAllBytes();
-            ex.respondJson(200, "{\"dtm_result\":\"SUCCESS\"}");
-        })) {
-            String base = "http://127.0.0.1:" + responder.port();
+            throws InterruptedException {
+        try (SuccessResponder responder = new SuccessResponder()) {
+            String base = responder.baseUrl();
             long past = System.currentTimeMillis() - 60_000;
             try (TransactionStore store = StoreFactory.open(storeUri)) {
                 for (int i = 0; i < count; i++) {
