@@ -9,17 +9,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.Recorder;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Drives a {@link Workload} closed-loop ({@code concurrency} workers back to back) or open-loop ({@code rate} units
- * a second, latency measured from each unit's intended start, so a stall is not hidden). A warm-up runs first and
- * is not counted. Stops by itself after warm-up + duration, then waits (bounded) for units in flight.
+ * a second, latency measured from each unit's intended start, so a stall is not hidden). The warm-up is always
+ * closed-loop and not counted: in open loop, a cold JIT would otherwise leave a backlog of late units that would
+ * then be measured as the system's latency. Latency: every unit meant to start inside the measured window, even
+ * one that ends after it (those are waited for, at most 30 s). Throughput: units that ended inside the window.
+ * Stops by itself.
  */
 final class LoadRunner {
+    /** Open loop: more units than this in flight means the system has fallen hopelessly behind. */
+    private static final int MAX_IN_FLIGHT = 10_000;
 
-    /** {@code units}: finished in the measured window; {@code totalUnits}: finished in the whole run. */
+    /** {@code units}: ended in the measured window; {@code totalUnits}: ended in the whole run. */
     record Measurement(long units, long totalUnits, long errors, double seconds, Histogram latencyMicros,
             String firstError) {
         double throughput() {
@@ -31,86 +37,102 @@ final class LoadRunner {
         }
     }
 
+    private final Workload w;
+    private final long startNanos = System.nanoTime();
+    private final long countFrom;
+    private final long stopAt;
+    private final Recorder recorder = new Recorder(3);
+    private final LongAdder units = new LongAdder();
+    private final LongAdder inWindow = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicReference<String> firstError = new AtomicReference<>();
+
+    private LoadRunner(Workload w, Duration warmup, Duration duration) {
+        this.w = w;
+        this.countFrom = startNanos + warmup.toNanos();
+        this.stopAt = countFrom + duration.toNanos();
+    }
+
     static Measurement run(Workload w, int concurrency, Integer rate, Duration warmup, Duration duration,
             PrintWriter progress) throws InterruptedException {
-        Recorder recorder = new Recorder(3);
-        LongAdder units = new LongAdder();
-        LongAdder errors = new LongAdder();
-        AtomicBoolean counting = new AtomicBoolean(false);
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicReference<String> firstError = new AtomicReference<>();
-        long startNanos = System.nanoTime();
-        long countFrom = startNanos + warmup.toNanos();
-        long stopAt = countFrom + duration.toNanos();
-        Semaphore inFlight = new Semaphore(rate == null ? concurrency : Math.max(concurrency, 10_000));
+        return new LoadRunner(w, warmup, duration).run(concurrency, rate, progress);
+    }
+
+    private Measurement run(int concurrency, Integer rate, PrintWriter progress) throws InterruptedException {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            if (rate == null) {
-                for (int i = 0; i < concurrency; i++) {
-                    pool.execute(() -> {
-                        while (running.get()) {
-                            timed(w, System.nanoTime(), counting, recorder, units, errors, firstError);
-                        }
-                    });
-                }
-            } else {
-                long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+            long closedUntil = rate == null ? Long.MAX_VALUE : countFrom;
+            for (int i = 0; i < concurrency; i++) {
                 pool.execute(() -> {
-                    long next = System.nanoTime();
-                    while (running.get()) {
-                        long intended = next;
-                        if (!inFlight.tryAcquire()) {
-                            errors.increment(); // the generator cannot keep up: count, do not hide
-                        } else {
-                            pool.execute(() -> {
-                                try {
-                                    timed(w, intended, counting, recorder, units, errors, firstError);
-                                } finally {
-                                    inFlight.release();
-                                }
-                            });
-                        }
-                        next += interval;
-                        long sleep = next - System.nanoTime();
-                        if (sleep > 0) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(sleep);
-                        }
+                    while (running.get() && System.nanoTime() < closedUntil) {
+                        timed(System.nanoTime());
                     }
                 });
             }
-            Histogram total;
+            if (rate != null) {
+                pool.execute(() -> openLoop(pool, rate));
+            }
             long lastUnits = 0;
-            while (System.nanoTime() < stopAt) {
-                Thread.sleep(1000);
-                long now = System.nanoTime();
-                if (!counting.get() && now >= countFrom) {
-                    counting.set(true);
-                    recorder.getIntervalHistogram(); // drop the warm-up
-                }
+            long now;
+            while ((now = System.nanoTime()) < stopAt) {
+                Thread.sleep(Math.max(1, Math.min(1000, (stopAt - now) / 1_000_000)));
+                now = System.nanoTime();
                 long u = units.sum();
                 progress.printf("\r  %s  %6.1f s  %8d done  %7.0f/s last second  %d errors   ",
-                        counting.get() ? "measuring" : "warming up", (now - startNanos) / 1e9, u, (double) (u - lastUnits),
-                        errors.sum());
+                        now >= countFrom ? "measuring" : "warming up", (now - startNanos) / 1e9, u,
+                        (double) (u - lastUnits), errors.sum());
                 progress.flush();
                 lastUnits = u;
             }
             running.set(false);
-            total = recorder.getIntervalHistogram();
-            long measuredUnits = total.getTotalCount();
-            double seconds = duration.toNanos() / 1e9;
             progress.println();
             pool.shutdown();
             pool.awaitTermination(30, TimeUnit.SECONDS);
-            return new Measurement(measuredUnits, units.sum(), errors.sum(), seconds, total, firstError.get());
+            return new Measurement(inWindow.sum(), units.sum(), errors.sum(), (stopAt - countFrom) / 1e9,
+                    recorder.getIntervalHistogram(), firstError.get());
         }
     }
 
-    private static void timed(Workload w, long intendedStart, AtomicBoolean counting, Recorder recorder,
-            LongAdder units, LongAdder errors, AtomicReference<String> firstError) {
+    /** From the end of the warm-up: one unit every 1/rate s, each on its own virtual thread. */
+    private void openLoop(ExecutorService pool, int rate) {
+        Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        long next = countFrom;
+        while (running.get()) {
+            long sleep = next - System.nanoTime();
+            if (sleep > 0) {
+                LockSupport.parkNanos(sleep);
+                continue;
+            }
+            long intended = next;
+            next += interval;
+            if (!inFlight.tryAcquire()) {
+                errors.increment(); // fallen hopelessly behind: count it, do not hide it
+                continue;
+            }
+            pool.execute(() -> {
+                try {
+                    timed(intended);
+                } finally {
+                    inFlight.release();
+                }
+            });
+        }
+    }
+
+    /**
+     * Runs one unit. Its latency is recorded if it was meant to start inside the measured window; it counts
+     * towards throughput if it ended inside the window.
+     */
+    private void timed(long intendedStart) {
         try {
             w.runOne();
-            long micros = (System.nanoTime() - intendedStart) / 1000;
-            if (counting.get()) {
-                recorder.recordValue(Math.max(1, micros));
+            long end = System.nanoTime();
+            if (intendedStart >= countFrom && intendedStart < stopAt) {
+                recorder.recordValue(Math.max(1, (end - intendedStart) / 1000));
+            }
+            if (end >= countFrom && end < stopAt) {
+                inWindow.increment();
             }
             units.increment();
         } catch (Exception e) {
