@@ -62,6 +62,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "2", description = "steps per saga in null mode (default: ${DEFAULT-VALUE})")
     int steps;
 
+    @Option(names = "--products", defaultValue = "1", description = "order-stock and baseline: purchases spread "
+            + "over this many products; 1, the seed's flash sale, puts every deduction on one stock row (default: ${DEFAULT-VALUE})")
+    int products;
+
     @Option(names = "--with-baseline", description = "run order-stock, then baseline, and report the ratio")
     boolean withBaseline;
 
@@ -135,15 +139,16 @@ public final class BenchCommand implements Callable<Integer> {
         if (withBaseline && !m.equals("order-stock")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--with-baseline goes with --mode order-stock");
         }
-        if (concurrency < 1 || (rate != null && rate < 1) || steps < 1 || duration.isZero()) {
+        if (concurrency < 1 || (rate != null && rate < 1) || steps < 1 || products < 1 || duration.isZero()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--concurrency, --rate, --steps and --duration must be positive");
+                    "--concurrency, --rate, --steps, --products and --duration must be positive");
         }
         ObjectNode o = WireJson.mapper().createObjectNode();
         o.put("mode", m);
         o.put("store", m.equals("baseline") ? "none" : store);
         if (!m.equals("null")) {
             o.put("db", backend.name().toLowerCase(Locale.ROOT));
+            o.put("products", products);
         }
         o.put("concurrency", concurrency);
         if (rate != null) {
@@ -192,8 +197,8 @@ public final class BenchCommand implements Callable<Integer> {
     private Workload workload(String m, Backend backend) throws Exception {
         return switch (m) {
             case "null" -> new NullWorkload(store, steps, concurrency);
-            case "order-stock" -> new OrderStockWorkload(backend, store, true, concurrency);
-            default -> new OrderStockWorkload(backend, store, false, concurrency);
+            case "order-stock" -> new OrderStockWorkload(backend, store, true, concurrency, products);
+            default -> new OrderStockWorkload(backend, store, false, concurrency, products);
         };
     }
 

@@ -8,12 +8,16 @@ import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code --mode order-stock}: purchase sagas (create order → deduct stock) through the coordinator against the
- * example services on a real database, barrier on; the stock is large enough that every purchase succeeds.
+ * example services on a real database, barrier on; the stock is large enough that every purchase succeeds. The
+ * purchases go round-robin over {@code products} products: one product is the flash sale (every deduction waits
+ * for the one stock row's lock), many spread the rows as a shop's catalogue does.
  * {@code --mode baseline}: the same two business calls made directly by the load generator, no coordinator —
  * the cost of the business work alone. Both go through the same {@link LoadClient}.
  */
@@ -24,9 +28,25 @@ final class OrderStockWorkload implements Workload {
     private final LoadClient direct;
     private final List<SagaStep> steps;
     private final AtomicLong user = new AtomicLong();
+    private final String[] products;
 
-    OrderStockWorkload(Backend db, String store, boolean throughCoordinator, int concurrency) throws Exception {
+    OrderStockWorkload(Backend db, String store, boolean throughCoordinator, int concurrency, int products)
+            throws Exception {
         services = OrderStockSystem.start(db, STOCK, true, Faults.none(), 3_000);
+        this.products = new String[products];
+        this.products[0] = OrderStockSystem.PRODUCT;
+        try (Connection c = services.stockDatabase().getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO stock (product_id, available) VALUES (?, ?)")) {
+            for (int i = 1; i < products; i++) {
+                this.products[i] = "sku-" + (i + 1);
+                ps.setString(1, this.products[i]);
+                ps.setInt(2, STOCK);
+                ps.executeUpdate();
+            }
+        } catch (Exception e) {
+            services.close();
+            throw e;
+        }
         coordinator = throughCoordinator ? new Coordinator(store, concurrency) : null;
         direct = throughCoordinator ? null : new LoadClient(concurrency);
         steps = List.of(
@@ -36,8 +56,9 @@ final class OrderStockWorkload implements Workload {
 
     @Override
     public void runOne() throws Exception {
+        long u = user.incrementAndGet();
         String payload = WireJson.mapper().writeValueAsString(
-                new Purchase(user.incrementAndGet(), OrderStockSystem.PRODUCT, 1));
+                new Purchase(u, products[(int) (u % products.length)], 1));
         String gid = Gids.newGid();
         if (coordinator != null) {
             coordinator.submitAndExpectSuccess(new TransRequest(gid, TransRequest.TRANS_TYPE_SAGA, steps,
