@@ -34,6 +34,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
@@ -392,11 +394,15 @@ public final class RedisTransactionStore implements TransactionStore {
 
     /**
      * Runs one command and waits for its answer. The async API, waited on here, rather than Lettuce's sync API:
-     * the same wait without its reflective proxy on every call. The command timeout bounds the wait.
+     * the same wait without its reflective proxy on every call. The command timeout ends the wait; the limit
+     * here is only a backstop.
      */
     private <T> T call(Supplier<? extends CompletionStage<T>> op, String what) {
         try {
-            return op.get().toCompletableFuture().get();
+            return op.get().toCompletableFuture().get(COMMAND_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new StoreException("store " + description + " did not answer within " + COMMAND_TIMEOUT.toSeconds()
+                    + " s to " + what, e);
         } catch (ExecutionException e) {
             throw failed(what, unwrap(e.getCause()));
         } catch (RedisException | CancellationException e) {
