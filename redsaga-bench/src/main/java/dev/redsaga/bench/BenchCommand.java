@@ -16,12 +16,13 @@ import picocli.CommandLine.Option;
 
 /** {@code redsaga bench}: load on the coordinator (and without it, for the baseline), figures as text or JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure throughput and submit-to-final latency.",
-            "Modes: null (sagas whose branches a minimal responder answers: the coordinator's own cost),",
-            "order-stock (purchase sagas against the example services, barrier on), baseline (the same",
-            "business calls made directly, no coordinator), recovery (--count unfinished sagas left by a",
-            "crashed coordinator; time for a new one to finish them), micro (the JMH micro-benchmarks of the hot",
-            "paths: JSON, the state machine, the store calls). Everything runs in this process on loopback."})
+        description = {"Measure throughput and submit-to-final latency. Modes:",
+            "  null         sagas whose branches answer at once: the coordinator's own cost",
+            "  order-stock  purchase sagas against the example services, barrier on",
+            "  baseline     the same business calls made directly, no coordinator",
+            "  recovery     time for a new coordinator to finish --count orphaned sagas",
+            "  micro        JMH micro-benchmarks: JSON, state machine, store calls",
+            "The load, the coordinator and the services run in this process, on loopback."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", defaultValue = "null",
@@ -105,6 +106,9 @@ public final class BenchCommand implements Callable<Integer> {
             ObjectNode r;
             try {
                 r = MicroBench.run(filter, warmup, duration, out);
+            } catch (org.openjdk.jmh.runner.NoBenchmarksException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "no micro-benchmark matches --filter '"
+                        + filter + "': the classes are JsonBench, EngineBench and StoreBench");
             } catch (org.openjdk.jmh.runner.RunnerException e) {
                 err.println("redsaga bench: a micro-benchmark failed: " + e.getMessage()
                         + " (the store benchmark needs Redis on 127.0.0.1:6379; --filter selects others)");

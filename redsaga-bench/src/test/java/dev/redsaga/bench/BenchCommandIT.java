@@ -75,5 +75,10 @@ class BenchCommandIT {
         cmd.setErr(new PrintWriter(err));
         assertThat(cmd.execute("--mode", "fast")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown mode 'fast'");
+        StringWriter err2 = new StringWriter();
+        CommandLine micro = new CommandLine(new BenchCommand());
+        micro.setErr(new PrintWriter(err2));
+        assertThat(micro.execute("--mode", "micro", "--filter", "NoSuchBench")).isEqualTo(2);
+        assertThat(err2.toString()).contains("no micro-benchmark matches --filter 'NoSuchBench'");
     }
 }
