@@ -4,12 +4,12 @@ import dev.redsaga.example.orderstock.Backend;
 import dev.redsaga.example.orderstock.Faults;
 import dev.redsaga.example.orderstock.OrderStockSystem;
 import dev.redsaga.example.orderstock.Purchase;
+import dev.redsaga.example.orderstock.StockService;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,13 +35,10 @@ final class OrderStockWorkload implements Workload {
         services = OrderStockSystem.start(db, STOCK, true, Faults.none(), 3_000);
         this.products = new String[products];
         this.products[0] = OrderStockSystem.PRODUCT;
-        try (Connection c = services.stockDatabase().getConnection();
-                PreparedStatement ps = c.prepareStatement("INSERT INTO stock (product_id, available) VALUES (?, ?)")) {
+        try (Connection c = services.stockDatabase().getConnection()) {
             for (int i = 1; i < products; i++) {
                 this.products[i] = "sku-" + (i + 1);
-                ps.setString(1, this.products[i]);
-                ps.setInt(2, STOCK);
-                ps.executeUpdate();
+                StockService.addProduct(c, this.products[i], STOCK);
             }
         } catch (Exception e) {
             services.close();

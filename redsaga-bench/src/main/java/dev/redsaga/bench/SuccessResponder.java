@@ -1,7 +1,9 @@
 package dev.redsaga.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.redsaga.protocol.DtmReply;
+import dev.redsaga.protocol.WireJson;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -16,7 +18,7 @@ import org.eclipse.jetty.util.Callback;
  * thread per request, so that as little as possible of the measured machine goes to the stand-in branches.
  */
 final class SuccessResponder implements AutoCloseable {
-    private static final byte[] SUCCESS = "{\"dtm_result\":\"SUCCESS\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SUCCESS = successReply();
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server);
 
@@ -41,6 +43,14 @@ final class SuccessResponder implements AutoCloseable {
         } catch (Exception e) {
             close();
             throw new IllegalStateException("cannot start the bench's branch responder: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] successReply() {
+        try {
+            return WireJson.mapper().writeValueAsBytes(DtmReply.success());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.redsaga.bench.micro;
 
 import dev.redsaga.protocol.Outcome;
-import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.engine.Backoff;
@@ -11,7 +10,6 @@ import dev.redsaga.server.engine.Plan;
 import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaMachine;
 import dev.redsaga.server.engine.SagaProgress;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +27,7 @@ import org.openjdk.jmh.annotations.State;
 public class EngineBench {
     final EngineOptions options = EngineOptions.defaults();
     final SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), new Random(7)));
-    final TransRequest submit = new TransRequest("bench-gid-0001", "saga", List.of(
-            new SagaStep("http://127.0.0.1:8081/order/create", "http://127.0.0.1:8081/order/cancel"),
-            new SagaStep("http://127.0.0.1:8082/stock/deduct", "http://127.0.0.1:8082/stock/restore")),
-            List.of("{}", "{}"), true, null, null, null, null, null, null, null);
+    final TransRequest submit = Fixtures.SUBMIT;
     final SagaDefinition definition = SagaDefinition.parse(submit, options);
 
     @Benchmark

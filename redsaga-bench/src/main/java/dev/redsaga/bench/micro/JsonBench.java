@@ -1,13 +1,11 @@
 package dev.redsaga.bench.micro;
 
 import dev.redsaga.protocol.Outcome;
-import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.engine.BranchCall;
 import dev.redsaga.server.engine.ProgressCodec;
 import dev.redsaga.server.engine.SagaProgress;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,11 +22,7 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class JsonBench {
-    final TransRequest submit = new TransRequest("bench-gid-0001", "saga", List.of(
-            new SagaStep("http://127.0.0.1:8081/order/create", "http://127.0.0.1:8081/order/cancel"),
-            new SagaStep("http://127.0.0.1:8082/stock/deduct", "http://127.0.0.1:8082/stock/restore")),
-            List.of("{\"user_id\":1,\"product_id\":\"p1\",\"qty\":1}", "{\"user_id\":1,\"product_id\":\"p1\",\"qty\":1}"),
-            true, null, null, null, null, null, null, null);
+    final TransRequest submit = Fixtures.SUBMIT;
     final byte[] submitBytes;
     final SagaProgress finished;
     final String finishedJson;

@@ -22,6 +22,11 @@ public final class StockService {
                     + "delta INT NOT NULL)");
             s.execute("CREATE INDEX stock_moves_gid ON stock_moves (gid)");
         }
+        addProduct(c, productId, initial);
+    }
+
+    /** Puts a product on sale with {@code initial} units in stock. */
+    public static void addProduct(Connection c, String productId, int initial) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO stock (product_id, available) VALUES (?, ?)")) {
             ps.setString(1, productId);
             ps.setInt(2, initial);
