@@ -164,7 +164,8 @@ public final class JdbcBarrier {
      * Runs {@code business} behind the barrier in one local transaction on {@code c}, and returns the answer to
      * give the coordinator. The connection's auto-commit setting is restored afterwards.
      *
-     * @throws SQLException when the database fails (answer 500: the coordinator retries); nothing is committed
+     * @throws SQLException when the database fails (answer 500: the coordinator retries); nothing is committed.
+     *     Anything else the business throws, {@code Error}s included, is rethrown after the same rollback.
      */
     public Outcome call(Connection c, BranchBarrier b, Business business) throws SQLException {
         boolean auto = c.getAutoCommit();
@@ -185,8 +186,14 @@ public final class JdbcBarrier {
                 c.rollback();
             }
             return o;
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
+        } catch (Throwable e) {
+            // Whatever escapes (an Error, a checked exception a Kotlin or @SneakyThrows business did not declare)
+            // rolls back first: restoring auto-commit below would otherwise commit the half-done business.
+            try {
+                c.rollback();
+            } catch (SQLException rollbackFailed) {
+                e.addSuppressed(rollbackFailed);
+            }
             throw e;
         } finally {
             c.setAutoCommit(auto);

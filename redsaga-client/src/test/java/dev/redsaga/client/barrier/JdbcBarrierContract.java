@@ -169,6 +169,41 @@ abstract class JdbcBarrierContract {
     }
 
     /**
+     * Whatever escapes the business — an {@code Error} or a checked exception the signature does not declare
+     * (Lombok's {@code @SneakyThrows}, Kotlin) — rolls back the half-done business and the barrier rows: nothing of
+     * the request is committed, so the coordinator's retry runs the business again.
+     */
+    @Test
+    void anythingEscapingTheBusinessRollsBackEverything() throws SQLException {
+        Throwable[] escapes = {new AssertionError("assert in business"), new StackOverflowError(),
+                new java.io.IOException("undeclared checked exception")};
+        for (int i = 0; i < escapes.length; i++) {
+            String gid = "escape-" + i;
+            Throwable escape = escapes[i];
+            try (Connection c = connect()) {
+                assertThatThrownBy(() -> barrier.call(c, BranchBarrier.of("saga", gid, "01", "action"), tx -> {
+                    try (PreparedStatement ps = tx.prepareStatement("INSERT INTO " + effectsTable + " VALUES (?, ?)")) {
+                        ps.setString(1, gid);
+                        ps.setString(2, "action");
+                        ps.executeUpdate();
+                    }
+                    throw JdbcBarrierContract.<RuntimeException>sneaky(escape);
+                })).isSameAs(escape);
+                assertThat(c.getAutoCommit()).as("auto-commit restored").isTrue();
+            }
+            assertThat(effects(gid, "action")).as(escape + ": half-done business committed").isZero();
+            assertThat(barrierRows(gid)).as(escape + ": barrier row committed").isZero();
+            assertThat(call(gid, "action")).as("the retry runs the business").isEqualTo(Outcome.SUCCESS);
+            assertThat(effects(gid, "action")).isEqualTo(1);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    /**
      * Action and compensation delivered at the same moment, many times: the outcome is always all or nothing —
      * both ran (action first) or neither ran; never the compensation alone, never the action alone.
      */
