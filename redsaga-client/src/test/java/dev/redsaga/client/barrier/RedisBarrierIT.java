@@ -91,6 +91,15 @@ class RedisBarrierIT {
     }
 
     @Test
+    void gidsDifferingOnlyInCaseHaveTheirOwnBarrier() {
+        deduct("Order-1", 1);
+        deduct("order-1", 1);
+        assertThat(available()).as("order-1 is not a duplicate of Order-1").isEqualTo(8);
+        restore("ORDER-1", 1);
+        assertThat(available()).as("ORDER-1 never ran: empty compensation").isEqualTo(8);
+    }
+
+    @Test
     void duplicatesRunOnce() {
         deduct("g3", 2);
         deduct("g3", 2);

@@ -67,6 +67,20 @@ public abstract class TransactionStoreContract {
         assertThat(store.find("g2")).contains(first);
     }
 
+    /** Gids are compared byte for byte: {@code Order-1} and {@code order-1} are two transactions. */
+    @Test
+    void gidsDifferingOnlyInCaseAreDifferentTransactions() {
+        TransactionRecord upper = record("Order-1", TransStatus.SUBMITTED, 5_000L, 1_000);
+        TransactionRecord lower = record("order-1", TransStatus.PREPARED, null, 1_001);
+        assertThat(store.insertIfAbsent(upper)).isEmpty();
+        assertThat(store.insertIfAbsent(lower)).as("a different gid, not a duplicate").isEmpty();
+        assertThat(store.find("Order-1")).contains(upper);
+        assertThat(store.find("order-1")).contains(lower);
+        assertThat(store.find("ORDER-1")).isEmpty();
+        assertThat(store.compareAndSet(lower.next(TransStatus.FAILED, "{}", null, null, 2_000, "x"))).isTrue();
+        assertThat(store.find("Order-1")).contains(upper);
+    }
+
     @Test
     void compareAndSetWithTheRightVersionWritesAndAStaleOneIsRefused() {
         TransactionRecord v1 = record("g3", TransStatus.SUBMITTED, 5_000L, 1_000);

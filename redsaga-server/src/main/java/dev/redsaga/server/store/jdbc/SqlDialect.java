@@ -4,16 +4,19 @@ import java.util.List;
 
 /** What differs between the SQL databases the JDBC store runs on. */
 public enum SqlDialect {
-    H2("VARCHAR", ""),
-    POSTGRESQL("TEXT", " FOR UPDATE SKIP LOCKED"),
-    MARIADB("LONGTEXT", " FOR UPDATE SKIP LOCKED");
+    H2("VARCHAR", "", ""),
+    POSTGRESQL("TEXT", " FOR UPDATE SKIP LOCKED", ""),
+    // MariaDB/MySQL compare strings case-insensitively by default: 'Order-1' and 'order-1' would be one gid
+    MARIADB("LONGTEXT", " FOR UPDATE SKIP LOCKED", " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
 
     private final String textType;
     private final String claimLock;
+    private final String exactCollation;
 
-    SqlDialect(String textType, String claimLock) {
+    SqlDialect(String textType, String claimLock, String exactCollation) {
         this.textType = textType;
         this.claimLock = claimLock;
+        this.exactCollation = exactCollation;
     }
 
     /** Row locking for the claim query: skip rows another coordinator is claiming right now. */
@@ -39,7 +42,7 @@ public enum SqlDialect {
     List<String> schema(String table) {
         String t = textType;
         String create = "CREATE TABLE IF NOT EXISTS " + table + " ("
-                + "gid VARCHAR(128) NOT NULL PRIMARY KEY, "
+                + "gid VARCHAR(128)" + exactCollation + " NOT NULL PRIMARY KEY, "
                 + "trans_type VARCHAR(32) NOT NULL, "
                 + "status VARCHAR(16) NOT NULL, "
                 + "definition " + t + " NOT NULL, "
