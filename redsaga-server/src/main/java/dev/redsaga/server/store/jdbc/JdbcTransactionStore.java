@@ -13,8 +13,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -199,10 +203,20 @@ public final class JdbcTransactionStore implements TransactionStore {
                             ps.addBatch();
                         }
                         int[] counts = ps.executeBatch();
+                        Set<String> unknown = new HashSet<>();
                         for (int i = 0; i < counts.length; i++) {
-                            // SUCCESS_NO_INFO (-2) would hide a lost race; the drivers we support report counts
-                            if (counts[i] == 1) {
-                                TransactionRecord r = candidates.get(i);
+                            if (counts[i] != 0 && counts[i] != 1) {
+                                // SUCCESS_NO_INFO (-2, MariaDB's bulk protocol): won or lost, the count does not say
+                                unknown.add(candidates.get(i).gid());
+                            }
+                        }
+                        Map<String, Long> versions = unknown.isEmpty() ? Map.of() : versionsHeldBy(c, unknown, owner);
+                        for (int i = 0; i < counts.length; i++) {
+                            TransactionRecord r = candidates.get(i);
+                            boolean won = unknown.contains(r.gid())
+                                    ? Long.valueOf(r.version() + 1).equals(versions.get(r.gid()))
+                                    : counts[i] == 1;
+                            if (won) {
                                 claimed.add(new TransactionRecord(r.gid(), r.transType(), r.status(), r.definition(),
                                         r.progress(), r.version() + 1, owner, leaseUntil, r.createdAt(), now,
                                         r.finishedAt(), r.reason()));
@@ -221,6 +235,26 @@ public final class JdbcTransactionStore implements TransactionStore {
         } catch (SQLException e) {
             throw failure("claim due transactions", e);
         }
+    }
+
+    /** Versions of those of {@code gids} that {@code owner} holds, read in the claim's own transaction. */
+    private Map<String, Long> versionsHeldBy(Connection c, Set<String> gids, String owner) throws SQLException {
+        String marks = String.join(",", java.util.Collections.nCopies(gids.size(), "?"));
+        Map<String, Long> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT gid, version FROM " + table + " WHERE owner = ? AND gid IN ("
+                + marks + ")")) {
+            ps.setString(1, owner);
+            int i = 2;
+            for (String gid : gids) {
+                ps.setString(i++, gid);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return out;
     }
 
     @Override
