@@ -174,25 +174,37 @@ public final class SagaEngine implements AutoCloseable {
         }
     }
 
-    /** One recovery pass: claim due transactions in batches while there are permits, drive each. */
+    /**
+     * One recovery pass: claim due transactions in batches while there are permits, drive each. The permits are
+     * taken before the claim, never waited for: this runs on the scheduler thread, and a wait here would stall
+     * every timer and retry wake-up of the instance.
+     */
     private void recoverDue() {
         if (stopping) {
             return;
         }
         try {
             while (!stopping) {
-                int room = Math.min(options.claimBatch(), drivePermits.availablePermits());
+                int room = reservePermits(options.claimBatch());
                 if (room == 0) {
                     return;
                 }
-                long now = clock.millis();
-                List<TransactionRecord> claimed = store.claimDue(now, owner, now + options.leaseMs(), room);
+                List<TransactionRecord> claimed;
+                try {
+                    long now = clock.millis();
+                    claimed = store.claimDue(now, owner, now + options.leaseMs(), room);
+                } catch (RuntimeException e) {
+                    drivePermits.release(room);
+                    throw e;
+                }
+                drivePermits.release(room - claimed.size());
                 int orphaned = 0;
                 for (TransactionRecord r : claimed) {
                     Transaction t;
                     try {
                         t = load(r);
                     } catch (RuntimeException e) {
+                        drivePermits.release();
                         log.error("transaction {} cannot be read back; it stays in the store for an operator", r.gid(), e);
                         continue;
                     }
@@ -201,7 +213,6 @@ public final class SagaEngine implements AutoCloseable {
                         log.debug("recovering {} ({}): its previous holder stopped without handing it back",
                                 r.gid(), r.status().wire());
                     }
-                    acquirePermit();
                     startDrive(t);
                 }
                 if (orphaned > 0) {
@@ -217,6 +228,15 @@ public final class SagaEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("recovery pass failed", e);
         }
+    }
+
+    /** Takes up to {@code wanted} drive permits without waiting; returns how many it took. */
+    private int reservePermits(int wanted) {
+        int n = Math.min(wanted, drivePermits.availablePermits());
+        while (n > 0 && !drivePermits.tryAcquire(n)) {
+            n = Math.min(n - 1, drivePermits.availablePermits());
+        }
+        return Math.max(n, 0);
     }
 
     /** Transactions being driven by this instance right now. */

@@ -1,0 +1,144 @@
+package dev.redsaga.server.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.SagaStep;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.service.TransactionService;
+import dev.redsaga.server.store.TransactionRecord;
+import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Recovery never blocks the scheduler thread: when the drive permits it counted are taken by a submit while it
+ * claims, the claimed transactions wait for their lease to expire instead of the timer thread waiting for a permit
+ * (which would stall every retry wake-up and timer of the instance).
+ */
+class RecoveryPermitTest {
+
+    @Test
+    void recoveryDoesNotWaitForAPermitOnTheSchedulerThread() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Semaphore entered = new Semaphore(0);
+        BranchTransport blocking = req -> {
+            entered.release();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new BranchTransport.Result(Outcome.SUCCESS, null);
+        };
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+        EngineOptions options = new EngineOptions(60_000, 1_000, 60_000, 120_000, 10, 20, 1);
+        CountDownLatch claimed = new CountDownLatch(1);
+        TransactionService[] service = new TransactionService[1];
+        try (JdbcTransactionStore h2 = JdbcTransactionStore.open("jdbc:h2:mem:permits;DB_CLOSE_DELAY=-1", null, null,
+                "t_permits", 4)) {
+            TransactionStore store = new DelegatingStore(h2) {
+                boolean first = true;
+
+                @Override
+                public List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
+                    if (first) {
+                        first = false;
+                        // a submit takes the one permit between recovery counting it and using it
+                        workers.execute(() -> service[0].submit(saga("competitor", true)));
+                        try {
+                            entered.tryAcquire(2, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    List<TransactionRecord> out = super.claimDue(now, owner, leaseUntil, limit);
+                    claimed.countDown();
+                    return out;
+                }
+            };
+            SagaEngine engine = new SagaEngine(store, blocking, options, InstantSource.system(),
+                    RandomGenerator.of("L64X128MixRandom"), scheduler, workers, "me", new DriveListener() { });
+            service[0] = new TransactionService(store, engine, InstantSource.system());
+            TransRequest orphan = saga("orphan", false);
+            h2.insertIfAbsent(new TransactionRecord("orphan", "saga", TransStatus.SUBMITTED,
+                    ProgressCodec.encodeDefinition(orphan), ProgressCodec.encode(SagaProgress.initial(1)), 1, "dead",
+                    0L, 0, 0, null, null));
+            try {
+                engine.start();
+                assertThat(claimed.await(10, TimeUnit.SECONDS)).as("recovery claimed").isTrue();
+                CountDownLatch probe = new CountDownLatch(1);
+                scheduler.execute(probe::countDown);
+                assertThat(probe.await(5, TimeUnit.SECONDS))
+                        .as("the scheduler thread is free for timers and wake-ups").isTrue();
+            } finally {
+                release.countDown();
+                engine.stop(Duration.ofSeconds(5));
+            }
+        } finally {
+            scheduler.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    private static TransRequest saga(String gid, boolean wait) {
+        return new TransRequest(gid, "saga", List.of(new SagaStep("http://127.0.0.1:1/a", "http://127.0.0.1:1/c")),
+                List.of("{}"), wait, null, null, null, null, null, null, null);
+    }
+
+    /** Forwards every call to the store it wraps; tests override what they need to observe. */
+    static class DelegatingStore implements TransactionStore {
+        private final TransactionStore delegate;
+
+        DelegatingStore(TransactionStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Optional<TransactionRecord> insertIfAbsent(TransactionRecord record) {
+            return delegate.insertIfAbsent(record);
+        }
+
+        @Override
+        public Optional<TransactionRecord> find(String gid) {
+            return delegate.find(gid);
+        }
+
+        @Override
+        public boolean compareAndSet(TransactionRecord next) {
+            return delegate.compareAndSet(next);
+        }
+
+        @Override
+        public List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
+            return delegate.claimDue(now, owner, leaseUntil, limit);
+        }
+
+        @Override
+        public Page list(TransStatus status, String position, int limit) {
+            return delegate.list(status, position, limit);
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
