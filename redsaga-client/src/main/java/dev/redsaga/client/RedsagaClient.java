@@ -9,9 +9,11 @@ import dev.redsaga.protocol.QueryReply;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +34,8 @@ import java.util.Objects;
  */
 public final class RedsagaClient {
     private static final String API = "/api/dtmsvr/";
+    /** The coordinator's answer when its store did not confirm a write: the outcome is unknown. */
+    private static final int GATEWAY_TIMEOUT = 504;
 
     private final URI base;
     private final Duration timeout;
@@ -106,9 +110,26 @@ public final class RedsagaClient {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot serialise the transaction: " + e.getMessage(), e);
         }
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(route))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(uri(route)).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw unreachable(e); // never sent
+        } catch (IOException e) {
+            throw new OutcomeUnknownException(body.gid(), 0, route + " " + body.gid() + ": no answer from the "
+                    + "coordinator (" + e + "); it may have been done: query the gid, or send the same request again",
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OutcomeUnknownException(body.gid(), 0, "interrupted while waiting for " + route + " "
+                    + body.gid() + "; it may have been done: query the gid", e);
+        }
+        if (r.statusCode() == GATEWAY_TIMEOUT) {
+            throw new OutcomeUnknownException(body.gid(), r.statusCode(), route + " " + body.gid()
+                    + ": outcome unknown (HTTP 504): " + messageOf(r.body()), null);
+        }
         Outcome o = Outcome.classify(r.statusCode(), r.body());
         if (o == Outcome.SUCCESS) {
             return SubmitResult.SUCCESS;
@@ -126,11 +147,15 @@ public final class RedsagaClient {
         try {
             return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new RedsagaException(0, "cannot reach the coordinator at " + base + ": " + e, e);
+            throw unreachable(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RedsagaException(0, "interrupted while calling the coordinator", e);
         }
+    }
+
+    private RedsagaException unreachable(IOException e) {
+        return new RedsagaException(0, "cannot reach the coordinator at " + base + ": " + e, e);
     }
 
     private RedsagaException refused(String what, HttpResponse<String> r) {

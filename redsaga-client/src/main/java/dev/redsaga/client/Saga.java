@@ -172,6 +172,8 @@ public final class Saga {
      * Sends the saga. Returns once the coordinator stored it ({@link SubmitResult#SUCCESS}); with
      * {@link #waitResult()}, once its first run ended, with its outcome.
      *
+     * @throws OutcomeUnknownException if it may have been stored all the same (no answer came back): query the
+     *     gid or submit again with the same gid — never a new gid for the same purchase
      * @throws RedsagaException if the coordinator refused it (the message says why) or is unreachable
      */
     public SubmitResult submit() {

@@ -10,7 +10,6 @@ import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.service.RequestException;
 import dev.redsaga.server.service.SubmitResult;
 import dev.redsaga.server.service.TransactionService;
-import dev.redsaga.server.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * DTM's HTTP API under {@code /api/dtmsvr/}: maps each route to a {@link TransactionService} call, and is the
  * only code that knows status codes: 200 SUCCESS, 409 FAILURE, 425 ONGOING, 400/404/413 for bad requests,
- * 503 when the store is unavailable, 500 for the unexpected.
+ * 503 when the store is unavailable (nothing done), 504 when a write's outcome is unknown, 500 for the unexpected.
  */
 public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
@@ -71,15 +70,22 @@ public final class HttpApi implements HttpEndpoint.Handler {
                             + "; see docs/protocol.md for the routes under " + PREFIX));
                 }
             } catch (RequestException e) {
-                reply(ex, switch (e.kind()) {
+                int status = switch (e.kind()) {
                     case INVALID -> 400;
                     case NOT_FOUND -> 404;
                     case CONFLICT -> Outcome.FAILURE.httpStatus();
                     case TOO_LARGE -> 413;
-                }, DtmReply.failure(e.getMessage()));
-            } catch (StoreException e) {
-                log.warn("store unavailable for {}: {}", path, e.getMessage());
-                reply(ex, 503, DtmReply.error("store unavailable, nothing was done: " + e.getMessage()));
+                    case UNAVAILABLE -> 503;
+                    // the store behind us did not answer in time: a gateway timeout, the outcome unknown
+                    case OUTCOME_UNKNOWN -> 504;
+                };
+                if (status >= 500) {
+                    // no FAILURE in the body: a DTM client would read it as "the saga failed"
+                    log.warn("{} on {}: {}", e.kind(), path, e.getMessage());
+                    reply(ex, status, DtmReply.error(e.getMessage()));
+                } else {
+                    reply(ex, status, DtmReply.failure(e.getMessage()));
+                }
             } catch (RuntimeException e) {
                 log.error("unexpected error on {}", path, e);
                 reply(ex, 500, DtmReply.error("internal error: " + e));

@@ -1,6 +1,9 @@
 package dev.redsaga.server.service;
 
-/** A request the service refuses; {@link Kind} says how, the message says why and what to do. */
+/**
+ * A request the service could not carry out; {@link Kind} says how, the message says why and what to do. The
+ * transport maps kinds to its status codes; it never sees the store's own exceptions.
+ */
 public class RequestException extends RuntimeException {
     private final Kind kind;
 
@@ -12,7 +15,11 @@ public class RequestException extends RuntimeException {
         /** valid, but conflicts with the stored state of the transaction */
         CONFLICT,
         /** too large */
-        TOO_LARGE
+        TOO_LARGE,
+        /** the store could not be reached or failed; nothing was done */
+        UNAVAILABLE,
+        /** a write reached the store but no answer came back: it may have happened; query the gid */
+        OUTCOME_UNKNOWN
     }
 
     public RequestException(Kind kind, String message) {
@@ -34,5 +41,13 @@ public class RequestException extends RuntimeException {
 
     public static RequestException conflict(String message) {
         return new RequestException(Kind.CONFLICT, message);
+    }
+
+    public static RequestException unavailable(String message) {
+        return new RequestException(Kind.UNAVAILABLE, message);
+    }
+
+    public static RequestException outcomeUnknown(String message) {
+        return new RequestException(Kind.OUTCOME_UNKNOWN, message);
     }
 }

@@ -18,6 +18,7 @@ import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.engine.Transaction;
+import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The coordinator's operations, one method per protocol endpoint (DTM's svcSubmit, svcPrepare, ...). Transport
@@ -49,10 +51,16 @@ public final class TransactionService {
 
     /**
      * Stores the saga, then drives it. The reply is sent only after the store accepted it, so an acknowledged
-     * submit survives any crash; a store error is an error to the caller. The same gid with the same body is
-     * accepted again without running twice; with a different body it is refused.
+     * submit survives any crash. A store error before the insert is acknowledged is an error to the caller
+     * ({@link RequestException.Kind#UNAVAILABLE} when nothing was written, {@link RequestException.Kind#OUTCOME_UNKNOWN}
+     * when the insert may have happened); once it is acknowledged, no reply says it was not done. The same gid with
+     * the same body is accepted again without running twice; with a different body it is refused.
      */
     public SubmitResult submit(TransRequest req) {
+        return guarded(req.gid(), "the submit", () -> submitGuarded(req));
+    }
+
+    private SubmitResult submitGuarded(TransRequest req) {
         SagaDefinition def = parse(req);
         boolean wait = Boolean.TRUE.equals(req.waitResult());
         String definition = ProgressCodec.encodeDefinition(req);
@@ -79,6 +87,13 @@ public final class TransactionService {
 
     /** Stores a saga as {@code prepared}: it runs only once submitted, and fails after {@code timeout_to_fail}. */
     public void prepare(TransRequest req) {
+        guarded(req.gid(), "the prepare", () -> {
+            prepareGuarded(req);
+            return null;
+        });
+    }
+
+    private void prepareGuarded(TransRequest req) {
         SagaDefinition def = parse(req);
         String definition = ProgressCodec.encodeDefinition(req);
         long now = clock.millis();
@@ -101,6 +116,13 @@ public final class TransactionService {
      * compensates. Aborting an aborting or failed one is a no-op; a succeeded one cannot be aborted.
      */
     public void abort(TransRequest req) {
+        guarded(req.gid(), "the abort", () -> {
+            abortGuarded(req);
+            return null;
+        });
+    }
+
+    private void abortGuarded(TransRequest req) {
         String gid = requireGid(req.gid());
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
@@ -137,6 +159,13 @@ public final class TransactionService {
      * resort for a saga whose compensation can never succeed.
      */
     public void forceStop(String gidParam) {
+        guarded(gidParam, "the forceStop", () -> {
+            forceStopGuarded(gidParam);
+            return null;
+        });
+    }
+
+    private void forceStopGuarded(String gidParam) {
         String gid = requireGid(gidParam);
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
@@ -153,7 +182,7 @@ public final class TransactionService {
 
     public QueryReply query(String gidParam) {
         String gid = requireGid(gidParam);
-        TransactionRecord r = find(gid);
+        TransactionRecord r = guarded(gid, "the query", () -> find(gid));
         TransRequest req = ProgressCodec.decodeDefinition(r.definition());
         SagaProgress p = ProgressCodec.decode(r.progress());
         List<BranchView> branches = new ArrayList<>();
@@ -185,7 +214,8 @@ public final class TransactionService {
         }
         TransactionStore.Page page;
         try {
-            page = store.list(s, position, n);
+            TransStatus f = s;
+            page = guarded(null, "the listing", () -> store.list(f, position, n));
         } catch (IllegalArgumentException e) {
             throw RequestException.invalid(e.getMessage());
         }
@@ -204,10 +234,34 @@ public final class TransactionService {
         DriveListener.DriveResult result = engine.driveHere(t);
         return switch (result.end()) {
             case FINISHED -> resultOf(result.status(), true);
-            // someone else moved it (an abort, another instance): read what it is now
-            case LOST -> resultOf(find(t.record().gid()).status(), true);
+            // someone else moved it (an abort, another instance), or the store failed mid-drive: it is stored,
+            // so whatever happens next it runs on — say what it is now, or that it is still running
+            case LOST -> {
+                try {
+                    yield resultOf(find(t.record().gid()).status(), true);
+                } catch (StoreException e) {
+                    yield SubmitResult.ONGOING;
+                }
+            }
             case WAITING, HANDED_BACK -> SubmitResult.ONGOING;
         };
+    }
+
+    /**
+     * Runs a service call, turning a store failure into what the caller must be told: nothing was done, or —
+     * when a write reached the store and no answer came back — that it may have been done.
+     */
+    private static <T> T guarded(String gid, String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StoreException e) {
+            if (e.outcomeUnknown()) {
+                throw RequestException.outcomeUnknown("the store did not confirm " + what + " of " + gid
+                        + " (" + e.getMessage() + "); it may have been done: query the gid (GET /api/dtmsvr/query?gid="
+                        + gid + "), or send the same request again with the same gid (a gid runs once)");
+            }
+            throw RequestException.unavailable("store unavailable, nothing was done: " + e.getMessage());
+        }
     }
 
     private static SubmitResult resultOf(TransStatus status, boolean wait) {

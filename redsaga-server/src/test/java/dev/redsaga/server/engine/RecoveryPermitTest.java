@@ -10,10 +10,10 @@ import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import dev.redsaga.server.testing.FaultyStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,7 +50,7 @@ class RecoveryPermitTest {
         TransactionService[] service = new TransactionService[1];
         try (JdbcTransactionStore h2 = JdbcTransactionStore.open("jdbc:h2:mem:permits;DB_CLOSE_DELAY=-1", null, null,
                 "t_permits", 4)) {
-            TransactionStore store = new DelegatingStore(h2) {
+            TransactionStore store = new FaultyStore(h2) {
                 boolean first = true;
 
                 @Override
@@ -97,48 +97,5 @@ class RecoveryPermitTest {
     private static TransRequest saga(String gid, boolean wait) {
         return new TransRequest(gid, "saga", List.of(new SagaStep("http://127.0.0.1:1/a", "http://127.0.0.1:1/c")),
                 List.of("{}"), wait, null, null, null, null, null, null, null);
-    }
-
-    /** Forwards every call to the store it wraps; tests override what they need to observe. */
-    static class DelegatingStore implements TransactionStore {
-        private final TransactionStore delegate;
-
-        DelegatingStore(TransactionStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Optional<TransactionRecord> insertIfAbsent(TransactionRecord record) {
-            return delegate.insertIfAbsent(record);
-        }
-
-        @Override
-        public Optional<TransactionRecord> find(String gid) {
-            return delegate.find(gid);
-        }
-
-        @Override
-        public boolean compareAndSet(TransactionRecord next) {
-            return delegate.compareAndSet(next);
-        }
-
-        @Override
-        public List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
-            return delegate.claimDue(now, owner, leaseUntil, limit);
-        }
-
-        @Override
-        public Page list(TransStatus status, String position, int limit) {
-            return delegate.list(status, position, limit);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

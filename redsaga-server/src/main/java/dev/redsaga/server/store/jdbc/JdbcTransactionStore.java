@@ -125,7 +125,7 @@ public final class JdbcTransactionStore implements TransactionStore {
                 return Optional.empty();
             } catch (SQLException e) {
                 if (!isDuplicateKey(e)) {
-                    throw e;
+                    throw writeFailure("insert " + r.gid(), e);
                 }
             }
             Optional<TransactionRecord> existing = find(c, r.gid());
@@ -158,18 +158,22 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     @Override
     public boolean compareAndSet(TransactionRecord n) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(updateSql)) {
-            ps.setString(1, n.status().wire());
-            ps.setString(2, n.progress());
-            ps.setLong(3, n.version());
-            ps.setString(4, n.owner());
-            setLong(ps, 5, n.nextDueAt());
-            ps.setLong(6, n.updatedAt());
-            setLong(ps, 7, n.finishedAt());
-            ps.setString(8, n.reason());
-            ps.setString(9, n.gid());
-            ps.setLong(10, n.version() - 1);
-            return ps.executeUpdate() == 1;
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(updateSql)) {
+                ps.setString(1, n.status().wire());
+                ps.setString(2, n.progress());
+                ps.setLong(3, n.version());
+                ps.setString(4, n.owner());
+                setLong(ps, 5, n.nextDueAt());
+                ps.setLong(6, n.updatedAt());
+                setLong(ps, 7, n.finishedAt());
+                ps.setString(8, n.reason());
+                ps.setString(9, n.gid());
+                ps.setLong(10, n.version() - 1);
+                return ps.executeUpdate() == 1;
+            } catch (SQLException e) {
+                throw writeFailure("update " + n.gid(), e);
+            }
         } catch (SQLException e) {
             throw failure("update " + n.gid(), e);
         }
@@ -355,6 +359,19 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     private StoreException failure(String what, SQLException e) {
         return new StoreException("store " + description + " failed to " + what + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * A failed write (in auto-commit: one statement, one transaction). An error the database answered with means
+     * it did not commit; a connection lost with the statement in flight (SQL state class 08) leaves it unknown.
+     * A failure to get a connection at all has state 08 too, but happens before anything is sent: that is
+     * {@link #failure}.
+     */
+    private StoreException writeFailure(String what, SQLException e) {
+        String state = e.getSQLState();
+        boolean unknown = e instanceof java.sql.SQLRecoverableException || state == null || state.startsWith("08");
+        String message = "store " + description + " failed to " + what + ": " + e.getMessage();
+        return unknown ? StoreException.outcomeUnknown(message, e) : new StoreException(message, e);
     }
 
     /** Drops a password from a JDBC URL so it never reaches a log. */

@@ -6,6 +6,8 @@ import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -401,21 +403,34 @@ public final class RedisTransactionStore implements TransactionStore {
         try {
             return op.get().toCompletableFuture().get(COMMAND_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new StoreException("store " + description + " did not answer within " + COMMAND_TIMEOUT.toSeconds()
-                    + " s to " + what, e);
+            throw StoreException.outcomeUnknown("store " + description + " did not answer within "
+                    + COMMAND_TIMEOUT.toSeconds() + " s to " + what, e);
         } catch (ExecutionException e) {
             throw failed(what, unwrap(e.getCause()));
         } catch (RedisException | CancellationException e) {
             throw failed(what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StoreException("store " + description + ": interrupted while waiting to " + what, e);
+            throw StoreException.outcomeUnknown("store " + description + ": interrupted while waiting to " + what, e);
         }
     }
 
     private StoreException failed(String what, Throwable cause) {
-        return new StoreException("store " + description + " failed to " + what + ": "
-                + StoreException.rootMessage(cause), cause);
+        String message = "store " + description + " failed to " + what + ": " + StoreException.rootMessage(cause);
+        return mayHaveRun(cause) ? StoreException.outcomeUnknown(message, cause) : new StoreException(message, cause);
+    }
+
+    /**
+     * Whether a command that failed with {@code e} may have run: yes unless Redis answered with an error, or the
+     * command was never sent (no connection: refused at once, as the client is set up to do while disconnected).
+     * A timeout or a connection lost with the command in flight leaves it unknown.
+     */
+    private static boolean mayHaveRun(Throwable e) {
+        if (e instanceof RedisCommandExecutionException || e instanceof RedisConnectionException) {
+            return false;
+        }
+        String m = e.getMessage();
+        return m == null || !(m.startsWith("Currently not connected") || m.equals("Connection is closed"));
     }
 
     private static Throwable unwrap(Throwable e) {
