@@ -45,6 +45,12 @@ final class CountingStore implements TransactionStore {
     }
 
     @Override
+    public int sweep(long now) {
+        calls.increment();
+        return delegate.sweep(now);
+    }
+
+    @Override
     public Page list(TransStatus status, String position, int limit) {
         calls.increment();
         return delegate.list(status, position, limit);

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SagaEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SagaEngine.class);
+    /** How often the store's retention is applied; several instances may sweep, each removal is atomic. */
+    private static final long SWEEP_INTERVAL_MS = 60_000;
 
     private final TransactionStore store;
     private final EngineOptions options;
@@ -41,6 +43,7 @@ public final class SagaEngine implements AutoCloseable {
     private final AtomicInteger drivesRunning = new AtomicInteger();
     private volatile boolean stopping;
     private ScheduledFuture<?> recoveryLoop;
+    private ScheduledFuture<?> sweepLoop;
 
     public SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
             RandomGenerator random, ScheduledExecutorService scheduler, ExecutorService workers, String owner,
@@ -75,10 +78,29 @@ public final class SagaEngine implements AutoCloseable {
         return options;
     }
 
-    /** Starts the recovery loop. */
+    /** Starts the recovery loop and the store's retention sweep. */
     public void start() {
         recoveryLoop = scheduler.scheduleWithFixedDelay(this::recoverDue, 0, options.pollIntervalMs(),
                 TimeUnit.MILLISECONDS);
+        sweepLoop = scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Applies the store's retention (finished transactions past it go; their gids stay taken). */
+    private void sweep() {
+        if (stopping) {
+            return;
+        }
+        try {
+            int removed = store.sweep(clock.millis());
+            if (removed > 0) {
+                log.info("removed {} transactions finished longer ago than the store's retention", removed);
+            }
+        } catch (StoreException e) {
+            log.warn("could not apply the store's retention: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("retention sweep failed", e);
+        }
     }
 
     /** Parses a stored transaction, detecting whether an owner died holding it (see {@link SagaProgress}). */
@@ -252,6 +274,7 @@ public final class SagaEngine implements AutoCloseable {
         stopping = true;
         if (recoveryLoop != null) {
             recoveryLoop.cancel(false);
+            sweepLoop.cancel(false);
         }
         driver.stop();
         long deadline = System.nanoTime() + grace.toNanos();

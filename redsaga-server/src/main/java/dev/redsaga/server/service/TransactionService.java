@@ -284,6 +284,11 @@ public final class TransactionService {
     }
 
     private static void requireSameBody(TransactionRecord stored, String definition, TransRequest req) {
+        if (stored.isRemoved()) {
+            throw RequestException.invalid("gid " + req.gid() + " was used by a transaction that ended "
+                    + stored.status().wire() + " and was removed after the store's retention; a gid runs once: use a "
+                    + "new gid (GET /api/dtmsvr/newGid) for a new saga");
+        }
         if (!stored.definition().equals(definition)) {
             // 400, not 409: on submit, 409 means "the saga failed", and reusing a gid is the caller's mistake
             throw RequestException.invalid("gid " + req.gid() + " already holds a different transaction; "

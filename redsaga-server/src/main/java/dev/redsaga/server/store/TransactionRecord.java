@@ -34,6 +34,19 @@ public record TransactionRecord(
         Long finishedAt,
         String reason) {
 
+    /**
+     * What a store answers for a gid whose finished transaction it removed after its retention: the gid and the
+     * final status, nothing else. A gid runs once: such a gid is never accepted again.
+     */
+    public static TransactionRecord removed(String gid, TransStatus finalStatus) {
+        return new TransactionRecord(gid, "", finalStatus, "", "", 0, null, null, 0, 0, null, null);
+    }
+
+    /** Whether this stands for a transaction the store removed after its retention (see {@link #removed}). */
+    public boolean isRemoved() {
+        return definition.isEmpty();
+    }
+
     /** The next version of this record: same gid, definition and creation time, version + 1. */
     public TransactionRecord next(TransStatus status, String progress, String owner, Long nextDueAt,
             long now, String reason) {

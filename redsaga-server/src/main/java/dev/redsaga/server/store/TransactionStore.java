@@ -21,7 +21,8 @@ public interface TransactionStore extends AutoCloseable {
     /**
      * Stores {@code record} (whose version is 1) if its gid is new.
      *
-     * @return empty if stored; otherwise the record already stored under that gid, unchanged
+     * @return empty if stored; otherwise the record already stored under that gid, unchanged, or
+     *     {@link TransactionRecord#removed} if the retention removed it
      */
     Optional<TransactionRecord> insertIfAbsent(TransactionRecord record);
 
@@ -42,6 +43,16 @@ public interface TransactionStore extends AutoCloseable {
      * @return the claimed records, as stored after the claim
      */
     List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit);
+
+    /**
+     * Applies the store's retention, if it has one: removes the transactions that finished longer ago than the
+     * retention, with everything that indexes them, and keeps their gids so that {@link #insertIfAbsent} still
+     * refuses them (answering {@link TransactionRecord#removed}). Unfinished transactions are never removed. A store
+     * that keeps everything does nothing here.
+     *
+     * @return how many transactions were removed
+     */
+    int sweep(long now);
 
     /**
      * One page of transactions, newest first.

@@ -3,6 +3,7 @@ package dev.redsaga.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.store.redis.RedisTransactionStore;
 import dev.redsaga.server.testing.RedisKeys;
@@ -33,27 +34,84 @@ class RedisStoreIT extends TransactionStoreContract {
         return false;
     }
 
+    /**
+     * The retention removes a finished transaction and every index entry that pointed at it (the listing indexes
+     * would otherwise grow by every saga ever run); unfinished ones stay whatever their age.
+     */
     @Test
-    void finishedTransactionsExpireAfterTheRetentionUnfinishedOnesNever() {
+    void theRetentionRemovesFinishedTransactionsWithTheirIndexEntriesAndKeepsUnfinishedOnes() {
         RedisClient client = RedisClient.create(TestServices.REDIS_URI);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
-            TransactionRecord open = record("keep", dev.redsaga.protocol.TransStatus.SUBMITTED, 1L, 1);
-            TransactionRecord done = record("done", dev.redsaga.protocol.TransStatus.SUBMITTED, 1L, 1);
+            TransactionRecord open = record("keep", TransStatus.SUBMITTED, 1L, 1);
+            TransactionRecord done = record("done", TransStatus.SUBMITTED, 1L, 1);
             store.insertIfAbsent(open);
             store.insertIfAbsent(done);
-            store.compareAndSet(done.next(dev.redsaga.protocol.TransStatus.SUCCEEDED, "{}", null, null, 2, null));
-            List<String> keys = c.sync().keys("{rs-test-" + run + ":*:t:*");
-            assertThat(keys).hasSize(2);
-            for (String k : keys) {
-                long ttl = c.sync().ttl(k);
-                if (k.endsWith(":t:done")) {
-                    assertThat(ttl).isBetween(1L, 60L);
-                } else {
-                    assertThat(ttl).isEqualTo(-1L);
+            store.compareAndSet(done.next(TransStatus.SUCCEEDED, "{}", null, null, 2, null));
+            store.sweep(2 + 59_000);
+            assertThat(store.find("done")).as("within the retention (60 s)").isPresent();
+
+            store.sweep(2 + 61_000);
+            assertThat(store.find("done")).as("past the retention").isEmpty();
+            assertThat(store.find("keep")).as("unfinished: never removed").isPresent();
+            assertThat(store.list(null, null, 10).records()).extracting(TransactionRecord::gid).containsExactly("keep");
+            for (String index : c.sync().keys("{rs-test-" + run + ":*")) {
+                if (c.sync().type(index).equals("zset")) {
+                    assertThat(c.sync().zscore(index, "done")).as(index + " still lists the removed gid").isNull();
                 }
             }
         } finally {
             client.shutdown();
+        }
+    }
+
+    /** A listing by status reads the transactions of that status, not every transaction in the store. */
+    @Test
+    void aListingByStatusReadsOnlyThatStatus() {
+        for (int i = 0; i < 40; i++) {
+            store.insertIfAbsent(record("ok-" + i, TransStatus.SUBMITTED, 1L, 10 + i));
+        }
+        TransactionRecord bad = record("bad", TransStatus.SUBMITTED, 1L, 5);
+        store.insertIfAbsent(bad);
+        store.compareAndSet(bad.next(TransStatus.FAILED, "{}", null, null, 6, "x"));
+        RedisClient client = RedisClient.create(TestServices.REDIS_URI);
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            long before = hgetallCalls(c);
+            assertThat(store.list(TransStatus.FAILED, null, 10).records()).extracting(TransactionRecord::gid)
+                    .containsExactly("bad");
+            assertThat(hgetallCalls(c) - before).as("records read for one failed transaction").isLessThanOrEqualTo(2);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static long hgetallCalls(StatefulRedisConnection<String, String> c) {
+        for (String line : c.sync().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_hgetall:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_hgetall:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * After the retention the record of a finished transaction goes, but its gid is never accepted again: a new
+     * saga under it would meet the old saga's barrier rows and "succeed" without effect.
+     */
+    @Test
+    void aGidIsRefusedAfterItsFinishedRecordIsRemoved() throws Exception {
+        try (TransactionStore shortLived = RedisTransactionStore.open(TestServices.REDIS_URI,
+                new RedisTransactionStore.Options("rs-test-" + run + "-short", 2, Duration.ofSeconds(1)))) {
+            TransactionRecord done = record("once", TransStatus.SUBMITTED, 1L, 1);
+            shortLived.insertIfAbsent(done);
+            shortLived.compareAndSet(done.next(TransStatus.SUCCEEDED, "{}", null, null, 2, null));
+            Thread.sleep(1_500);
+            shortLived.sweep(System.currentTimeMillis());
+            TransactionRecord again = new TransactionRecord("once", "saga", TransStatus.SUBMITTED, "{\"other\":1}",
+                    "{}", 1, null, 1L, 3, 3, null, null);
+            assertThat(shortLived.insertIfAbsent(again)).as("the gid ran once already").isPresent();
+            assertThat(shortLived.find("once")).as("the record itself is gone").isEmpty();
+        } finally {
+            RedisKeys.delete("{rs-test-" + run + "-short:*");
         }
     }
 

@@ -6,6 +6,7 @@ import dev.redsaga.protocol.TransStatus;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +80,23 @@ public abstract class TransactionStoreContract {
         assertThat(store.find("ORDER-1")).isEmpty();
         assertThat(store.compareAndSet(lower.next(TransStatus.FAILED, "{}", null, null, 2_000, "x"))).isTrue();
         assertThat(store.find("Order-1")).contains(upper);
+    }
+
+    /** A gid runs once: it is refused again even after its finished transaction is past any retention. */
+    @Test
+    void aGidIsNeverAcceptedTwiceEvenPastTheRetention() {
+        TransactionRecord v1 = record("once", TransStatus.SUBMITTED, 5_000L, 1_000);
+        store.insertIfAbsent(v1);
+        TransactionRecord done = v1.next(TransStatus.FAILED, "{}", null, null, 2_000, "why");
+        assertThat(store.compareAndSet(done)).isTrue();
+        store.sweep(2_000 + 400L * 24 * 3600 * 1000); // 400 days later
+
+        TransactionRecord reuse = new TransactionRecord("once", "saga", TransStatus.SUBMITTED, "{\"other\":1}", "{}",
+                1, null, 1L, 3_000, 3_000, null, null);
+        Optional<TransactionRecord> existing = store.insertIfAbsent(reuse);
+        assertThat(existing).as("the gid already ran").isPresent();
+        assertThat(existing.get().status()).isEqualTo(TransStatus.FAILED);
+        assertThat(existing.get().definition()).isNotEqualTo(reuse.definition());
     }
 
     @Test

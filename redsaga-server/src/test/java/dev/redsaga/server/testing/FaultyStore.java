@@ -81,6 +81,11 @@ public class FaultyStore implements TransactionStore {
     }
 
     @Override
+    public int sweep(long now) {
+        return delegate.sweep(now);
+    }
+
+    @Override
     public Page list(TransStatus status, String position, int limit) {
         return delegate.list(status, position, limit);
     }

@@ -47,15 +47,22 @@ import java.util.zip.CRC32;
  * the version (fencing) and moves the due-time index with it, so a write is atomic and a stale writer is refused.
  *
  * <p>Keys: a transaction lives in shard {@code crc32(gid) % shards}; all keys of a shard share the hash tag
- * {@code {prefix:s<shard>}}: the hash {@code {prefix:sN}:t:<gid>}, the due index {@code {prefix:sN}:due} (a sorted
- * set scored by due time) and the listing index {@code {prefix:sN}:created}. One script touches one slot, and
- * the shards spread the store over a cluster instead of one slot (DTM's Redis store keeps its index in one key).
- * Finished transactions expire after the retention; unfinished ones never do.
+ * {@code {prefix:s<shard>}}: the hash {@code {prefix:sN}:t:<gid>}; sorted sets indexing it — {@code :due} by due
+ * time, {@code :created} (every transaction) and {@code :st:<status>} (one per status) by creation time for the
+ * listings, {@code :fin} by finish time for the retention; and {@code :removed}, a hash of the gids the retention
+ * removed, with their final status. One script touches one slot, and the shards spread the store over a cluster
+ * instead of one slot (DTM's Redis store keeps its index in one key).
+ *
+ * <p>{@link #sweep} removes transactions finished longer ago than the retention, with their index entries;
+ * unfinished ones are never removed, and a removed gid is never accepted again.
  */
 public final class RedisTransactionStore implements TransactionStore {
     private static final String INSERT = script("insert.lua");
     private static final String CAS = script("cas.lua");
     private static final String CLAIM = script("claim.lua");
+    private static final String SWEEP = script("sweep.lua");
+    /** Transactions removed per shard and script call by {@link #sweep}: short scripts, other clients interleave. */
+    private static final int SWEEP_BATCH = 500;
     /**
      * Fail fast while Redis is unreachable (instead of Lettuce's default of queueing commands until reconnect):
      * a submit is then refused with 503 at once, and drives leave their work to recovery.
@@ -67,7 +74,7 @@ public final class RedisTransactionStore implements TransactionStore {
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String prefix;
     private final int shards;
-    private final long retentionSeconds;
+    private final long retentionMs;
     private final String description;
     private final Map<String, String> shas = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger nextShard = new AtomicInteger();
@@ -98,7 +105,7 @@ public final class RedisTransactionStore implements TransactionStore {
         this.redis = redis;
         this.prefix = options.keyPrefix();
         this.shards = options.shards();
-        this.retentionSeconds = options.retention().getSeconds();
+        this.retentionMs = options.retention().toMillis();
         this.description = description;
     }
 
@@ -192,15 +199,39 @@ public final class RedisTransactionStore implements TransactionStore {
         return tag(shard) + ":created";
     }
 
+    /** The listing index of {@code status}, or of every transaction when it is {@code null}. */
+    private String indexKey(int shard, TransStatus status) {
+        return status == null ? createdKey(shard) : statusKeyPrefix(shard) + status.wire();
+    }
+
+    private String statusKeyPrefix(int shard) {
+        return tag(shard) + ":st:";
+    }
+
+    private String finishedKey(int shard) {
+        return tag(shard) + ":fin";
+    }
+
+    private String removedKey(int shard) {
+        return tag(shard) + ":removed";
+    }
+
     @Override
     public Optional<TransactionRecord> insertIfAbsent(TransactionRecord r) {
         int shard = shardOf(r.gid());
         List<String> args = new ArrayList<>(List.of(r.gid(), Long.toString(r.createdAt()),
                 r.nextDueAt() == null ? "" : Long.toString(r.nextDueAt())));
         fields(r, args, null);
-        List<String> existing = eval(INSERT, ScriptOutputType.MULTI,
-                new String[] {txKey(r.gid()), dueKey(shard), createdKey(shard)}, args, "insert " + r.gid());
-        return existing == null || existing.isEmpty() ? Optional.empty() : Optional.of(read(r.gid(), existing));
+        List<String> existing = eval(INSERT, ScriptOutputType.MULTI, new String[] {txKey(r.gid()), dueKey(shard),
+                createdKey(shard), statusKeyPrefix(shard) + r.status().wire(), removedKey(shard)}, args,
+                "insert " + r.gid());
+        if (existing == null || existing.isEmpty()) {
+            return Optional.empty();
+        }
+        if (existing.size() == 2 && "removed".equals(existing.get(0))) {
+            return Optional.of(TransactionRecord.removed(r.gid(), TransStatus.fromWire(existing.get(1))));
+        }
+        return Optional.of(read(r.gid(), existing));
     }
 
     @Override
@@ -217,13 +248,30 @@ public final class RedisTransactionStore implements TransactionStore {
         fields(n, sets, deleted);
         List<String> args = new ArrayList<>(List.of(n.gid(), Long.toString(n.version() - 1),
                 n.nextDueAt() == null ? "" : Long.toString(n.nextDueAt()),
-                n.status().isTerminal() ? Long.toString(retentionSeconds) : "",
-                Integer.toString(deleted.size())));
+                n.finishedAt() == null ? "" : Long.toString(n.finishedAt()), statusKeyPrefix(shard), n.status().wire(),
+                Long.toString(n.createdAt()), Integer.toString(deleted.size())));
         args.addAll(deleted);
         args.addAll(sets);
-        Long ok = eval(CAS, ScriptOutputType.INTEGER, new String[] {txKey(n.gid()), dueKey(shard)}, args,
-                "update " + n.gid());
+        Long ok = eval(CAS, ScriptOutputType.INTEGER, new String[] {txKey(n.gid()), dueKey(shard), finishedKey(shard)},
+                args, "update " + n.gid());
         return ok != null && ok == 1;
+    }
+
+    /** Removes, shard by shard, transactions finished more than the retention before {@code now}. */
+    @Override
+    public int sweep(long now) {
+        long cutoff = now - retentionMs;
+        int removed = 0;
+        for (int shard = 0; shard < shards; shard++) {
+            Long n;
+            do {
+                n = eval(SWEEP, ScriptOutputType.INTEGER, new String[] {finishedKey(shard), createdKey(shard),
+                        removedKey(shard)}, List.of(Long.toString(cutoff), Integer.toString(SWEEP_BATCH),
+                        tag(shard) + ":t:", statusKeyPrefix(shard)), "remove finished transactions");
+                removed += n == null ? 0 : n.intValue();
+            } while (n != null && n == SWEEP_BATCH);
+        }
+        return removed;
     }
 
     /**
@@ -251,7 +299,7 @@ public final class RedisTransactionStore implements TransactionStore {
 
     /**
      * Newest first, merged across shards by creation time (ties by gid). The position is {@code createdAt:gid}.
-     * Entries of expired transactions are skipped (and dropped from the index).
+     * With a status, only that status's index is read.
      */
     @Override
     public Page list(TransStatus status, String position, int limit) {
@@ -272,7 +320,7 @@ public final class RedisTransactionStore implements TransactionStore {
         while (page.size() <= limit) {
             List<ScoredValue<String>> candidates = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
-                String key = createdKey(shard);
+                String key = indexKey(shard, status);
                 double upper = (double) cursorCreated;
                 List<ScoredValue<String>> part = call(() -> redis.zrevrangebyscoreWithScores(key,
                         Range.create(Double.NEGATIVE_INFINITY, upper), Limit.create(0, batch + 64)), "list transactions");
@@ -295,9 +343,9 @@ public final class RedisTransactionStore implements TransactionStore {
                 cursorGid = sv.getValue();
                 Optional<TransactionRecord> r = find(sv.getValue());
                 if (r.isEmpty()) {
-                    // expired after its retention: drop the index entry
-                    int shard = shardOf(sv.getValue());
-                    call(() -> redis.zrem(createdKey(shard), sv.getValue()), "list transactions");
+                    // gone without the sweep (a key expired by an older version of this store): drop the entry
+                    String key = indexKey(shardOf(sv.getValue()), status);
+                    call(() -> redis.zrem(key, sv.getValue()), "list transactions");
                 } else if (status == null || r.get().status() == status) {
                     page.add(r.get());
                     if (page.size() > limit) {

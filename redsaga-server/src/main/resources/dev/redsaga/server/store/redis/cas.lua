@@ -1,11 +1,14 @@
--- compareAndSet: writes the record only if its stored version is ARGV[2] (fencing).
--- KEYS: tx hash, due index. ARGV: gid, expected version, due ('' = none: leave the index), retention seconds
--- ('' = keep forever), number of fields to delete, those field names, then field/value pairs to set.
-if redis.call('HGET', KEYS[1], 'v') ~= ARGV[2] then
+-- compareAndSet: writes the record only if its stored version is ARGV[2] (fencing), and moves it between the
+-- status indexes and into the finished index with it.
+-- KEYS: tx hash, due index, finished index.
+-- ARGV: gid, expected version, due ('' = none: leave the index), finishedAt ('' = not finished), status index key
+-- prefix, new status, createdAt, number of fields to delete, those field names, then field/value pairs to set.
+local stored = redis.call('HMGET', KEYS[1], 'v', 'st')
+if stored[1] ~= ARGV[2] then
   return 0
 end
-local ndel = tonumber(ARGV[5])
-local i = 6
+local ndel = tonumber(ARGV[8])
+local i = 9
 if ndel > 0 then
   local del = {}
   for j = 1, ndel do del[j] = ARGV[i]; i = i + 1 end
@@ -19,7 +22,11 @@ if ARGV[3] == '' then
 else
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 end
+if stored[2] ~= ARGV[6] then
+  redis.call('ZREM', ARGV[5] .. stored[2], ARGV[1])
+  redis.call('ZADD', ARGV[5] .. ARGV[6], ARGV[7], ARGV[1])
+end
 if ARGV[4] ~= '' then
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 end
 return 1
