@@ -9,9 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 
 /**
  * The sub-transaction barrier on a SQL database (PostgreSQL, MySQL/MariaDB, H2): makes a branch idempotent,
@@ -53,12 +60,17 @@ public final class JdbcBarrier {
 
     /** The SQL database kinds the barrier supports. */
     public enum Dialect {
-        POSTGRESQL("postgresql"), MYSQL("mysql"), H2("h2");
+        POSTGRESQL("postgresql", "LOCALTIMESTAMP - make_interval(secs => ?)"),
+        MYSQL("mysql", "NOW() - INTERVAL ? SECOND"),
+        H2("h2", "DATEADD(SECOND, -CAST(? AS BIGINT), LOCALTIMESTAMP)");
 
         private final String script;
+        /** The database's own time, less a bound number of seconds: created_at is written by its clock. */
+        private final String secondsAgo;
 
-        Dialect(String script) {
+        Dialect(String script, String secondsAgo) {
             this.script = script;
+            this.secondsAgo = secondsAgo;
         }
     }
 
@@ -106,7 +118,7 @@ public final class JdbcBarrier {
     }
 
     /** The barrier for the database behind {@code dataSource}, with the default table. */
-    public static JdbcBarrier detect(javax.sql.DataSource dataSource) throws SQLException {
+    public static JdbcBarrier detect(DataSource dataSource) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             return detect(c);
         }
@@ -198,6 +210,57 @@ public final class JdbcBarrier {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    /**
+     * The records of this barrier in the database behind {@code dataSource}, for the retention
+     * ({@link BarrierRetention}); each call takes a connection of its own.
+     */
+    public BarrierRecords records(DataSource dataSource) {
+        String older = "SELECT gid FROM " + table + " WHERE created_at <= " + dialect.secondsAgo
+                + " GROUP BY gid ORDER BY MIN(created_at) LIMIT ?";
+        return new BarrierRecords() {
+            @Override
+            public List<String> gidsOlderThan(Duration age, int limit) {
+                if (limit < 1) {
+                    throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+                }
+                try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(older)) {
+                    ps.setLong(1, Math.max(0, age.getSeconds()));
+                    ps.setInt(2, limit);
+                    List<String> gids = new ArrayList<>();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            gids.add(rs.getString(1));
+                        }
+                    }
+                    return gids;
+                } catch (SQLException e) {
+                    throw new IllegalStateException("cannot list old barrier records in " + table + ": "
+                            + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void delete(Collection<String> gids) {
+                if (gids.isEmpty()) {
+                    return;
+                }
+                String marks = String.join(",", Collections.nCopies(gids.size(), "?"));
+                try (Connection c = dataSource.getConnection();
+                     PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE gid IN (" + marks + ")")) {
+                    c.setAutoCommit(true);
+                    int i = 1;
+                    for (String gid : gids) {
+                        ps.setString(i++, gid);
+                    }
+                    ps.executeUpdate();
+                } catch (SQLException e) {
+                    throw new IllegalStateException("cannot delete barrier records from " + table + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        };
     }
 
     private boolean insertIgnore(Connection c, BranchBarrier b, BranchOp op) throws SQLException {

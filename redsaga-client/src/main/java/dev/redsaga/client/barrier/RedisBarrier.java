@@ -7,6 +7,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -22,36 +26,30 @@ import java.util.concurrent.ExecutionException;
  * Outcome o = barrier.increment(BranchBarrier.from(query), "stock:{sku-42}", 1);
  * }</pre>
  *
- * <p>Barrier keys are {@code <counter key>:barrier:<gid>:<branch>:<op>} when the counter key has a hash tag
- * ({@code {...}}), and {@code {<counter key>}:barrier:...} otherwise: either way they hash to the counter's slot,
- * so the script runs on Redis Cluster. They expire after {@code keyTtl} (default 7 days): a request arriving
- * later than that for the same branch is no longer recognised.
+ * <p>The records of a gid are one hash, {@code <counter key>:barrier:<gid>} (fields {@code <branch>:<op>}), and the
+ * counter's gids are indexed in {@code <counter key>:barrier-gids} by when they were first seen; with a hash tag in
+ * the counter key ({@code {...}}) these share its slot, and without one they are given {@code {<counter key>}} as
+ * theirs, so the script runs on Redis Cluster either way. Records never expire on their own: a compensation may come
+ * days later (the coordinator retries it until it succeeds), and without its action's record it would be taken for
+ * an empty one. {@link BarrierRetention} deletes the records of gids the coordinator reports finished.
  */
 public final class RedisBarrier {
-    public static final Duration DEFAULT_KEY_TTL = Duration.ofDays(7);
     private static final LuaScript SCRIPT = LuaScript.fromResource(RedisBarrier.class, "counter-barrier.lua");
+    private static final LuaScript GIDS_OLDER = LuaScript.fromResource(RedisBarrier.class, "barrier-gids-older.lua");
+    private static final LuaScript DELETE = LuaScript.fromResource(RedisBarrier.class, "barrier-delete.lua");
 
     private final RedisScriptingAsyncCommands<String, String> redis;
-    private final long keyTtlSeconds;
 
-    private RedisBarrier(RedisScriptingAsyncCommands<String, String> redis, Duration keyTtl) {
-        if (keyTtl == null || keyTtl.getSeconds() < 1) {
-            throw new IllegalArgumentException("keyTtl must be at least one second, was " + keyTtl);
-        }
+    private RedisBarrier(RedisScriptingAsyncCommands<String, String> redis) {
         this.redis = redis;
-        this.keyTtlSeconds = keyTtl.getSeconds();
     }
 
     public static RedisBarrier of(StatefulRedisConnection<String, String> connection) {
-        return new RedisBarrier(connection.async(), DEFAULT_KEY_TTL);
+        return new RedisBarrier(connection.async());
     }
 
     public static RedisBarrier of(StatefulRedisClusterConnection<String, String> connection) {
-        return new RedisBarrier(connection.async(), DEFAULT_KEY_TTL);
-    }
-
-    public static RedisBarrier of(StatefulRedisConnection<String, String> connection, Duration keyTtl) {
-        return new RedisBarrier(connection.async(), keyTtl);
+        return new RedisBarrier(connection.async());
     }
 
     /** Behind the barrier: takes {@code n} from {@code counterKey} if it holds at least {@code n}, else FAILURE. */
@@ -64,33 +62,72 @@ public final class RedisBarrier {
         return run(b, counterKey, n, "incr");
     }
 
-    /** The barrier key of {@code op} for branch {@code b} on {@code counterKey} (same slot as the counter). */
-    public static String barrierKey(String counterKey, BranchBarrier b, String op) {
-        String base = hasHashTag(counterKey) ? counterKey : "{" + counterKey + "}";
-        return base + ":barrier:" + b.gid() + ":" + b.branchId() + ":" + op;
+    /** The hash holding the barrier records of {@code gid} on {@code counterKey} (same slot as the counter). */
+    public static String barrierKey(String counterKey, String gid) {
+        return base(counterKey) + ":barrier:" + gid;
+    }
+
+    /** The barrier records kept beside {@code counterKey}, for the retention. */
+    public BarrierRecords records(String counterKey) {
+        requireKey(counterKey);
+        String index = base(counterKey) + ":barrier-gids";
+        String hashPrefix = base(counterKey) + ":barrier:";
+        return new BarrierRecords() {
+            @Override
+            public List<String> gidsOlderThan(Duration age, int limit) {
+                if (limit < 1) {
+                    throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+                }
+                return await(GIDS_OLDER.<List<String>>run(redis, ScriptOutputType.MULTI, new String[] {index},
+                        Long.toString(Math.max(0, age.getSeconds())), Integer.toString(limit)));
+            }
+
+            @Override
+            public void delete(Collection<String> gids) {
+                if (gids.isEmpty()) {
+                    return;
+                }
+                List<String> args = new ArrayList<>(gids.size() + 1);
+                args.add(hashPrefix);
+                args.addAll(gids);
+                await(DELETE.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {index}, args.toArray(String[]::new)));
+            }
+        };
     }
 
     private Outcome run(BranchBarrier b, String counterKey, long n, String mode) {
-        if (counterKey == null || counterKey.isEmpty()) {
-            throw new IllegalArgumentException("counterKey is required");
-        }
+        requireKey(counterKey);
         if (n <= 0) {
             throw new IllegalArgumentException("amount must be positive, was " + n);
         }
         boolean compensation = b.op().isCompensation();
         String originOp = compensation ? b.op().origin().wire() : b.op().wire();
-        String[] keys = {counterKey, barrierKey(counterKey, b, originOp), barrierKey(counterKey, b, b.op().wire())};
-        String reply;
+        String[] keys = {counterKey, barrierKey(counterKey, b.gid()), base(counterKey) + ":barrier-gids"};
+        String reply = await(SCRIPT.<String>run(redis, ScriptOutputType.VALUE, keys, compensation ? "1" : "0",
+                b.branchId() + ":" + originOp, b.branchId() + ":" + b.op().wire(), Long.toString(n), mode,
+                b.op().wire(), b.gid()));
+        return "FAILURE".equals(reply) ? Outcome.FAILURE : Outcome.SUCCESS;
+    }
+
+    private static <T> T await(CompletableFuture<T> call) {
         try {
-            reply = SCRIPT.<String>run(redis, ScriptOutputType.VALUE, keys, compensation ? "1" : "0",
-                    Long.toString(keyTtlSeconds), Long.toString(n), mode, b.op().wire()).get();
+            return call.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while calling Redis", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Redis barrier script failed: " + LuaScript.unwrap(e.getCause()), e);
         }
-        return "FAILURE".equals(reply) ? Outcome.FAILURE : Outcome.SUCCESS;
+    }
+
+    private static void requireKey(String counterKey) {
+        if (counterKey == null || counterKey.isEmpty()) {
+            throw new IllegalArgumentException("counterKey is required");
+        }
+    }
+
+    private static String base(String counterKey) {
+        return hasHashTag(counterKey) ? counterKey : "{" + counterKey + "}";
     }
 
     private static boolean hasHashTag(String key) {

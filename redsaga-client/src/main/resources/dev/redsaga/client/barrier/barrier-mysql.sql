@@ -8,5 +8,6 @@ CREATE TABLE IF NOT EXISTS ${table} (
   barrier_id VARCHAR(45) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '',
   reason VARCHAR(45) NOT NULL DEFAULT '',
   created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  UNIQUE KEY ${name}_uniq (gid, branch_id, op, barrier_id)
+  UNIQUE KEY ${name}_uniq (gid, branch_id, op, barrier_id),
+  KEY ${name}_created (created_at)
 );

@@ -9,3 +9,4 @@ CREATE TABLE IF NOT EXISTS ${table} (
   created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
   CONSTRAINT ${name}_uniq UNIQUE (gid, branch_id, op, barrier_id)
 );
+CREATE INDEX IF NOT EXISTS ${name}_created ON ${table} (created_at);

@@ -3,6 +3,8 @@ package dev.redsaga.client.barrier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.protocol.Outcome;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -10,6 +12,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
@@ -138,6 +142,28 @@ abstract class JdbcBarrierContract {
         assertThat(effects("order-1", "action")).as("not a duplicate of Order-1").isEqualTo(1);
         assertThat(effects("ORDER-1", "compensate")).as("not a compensation of order-1 or Order-1").isZero();
         assertThat(barrierRows("Order-1")).isEqualTo(1);
+    }
+
+    /** The retention's view: gids by the age of their first record (the database's clock), deleted by gid. */
+    @Test
+    void recordsAreListedByAgeAndDeletedByGid() throws Exception {
+        call("old-1", "action");
+        call("old-1", "compensate");
+        call("old-2", "compensate");
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url());
+        config.setMaximumPoolSize(2);
+        try (HikariDataSource ds = new HikariDataSource(config)) {
+            BarrierRecords records = barrier.records(ds);
+            assertThat(records.gidsOlderThan(Duration.ZERO, 10)).containsExactlyInAnyOrder("old-1", "old-2");
+            assertThat(records.gidsOlderThan(Duration.ZERO, 1)).hasSize(1);
+            assertThat(records.gidsOlderThan(Duration.ofHours(1), 10)).as("none is an hour old").isEmpty();
+
+            records.delete(List.of("old-1"));
+            assertThat(barrierRows("old-1")).isZero();
+            assertThat(barrierRows("old-2")).isEqualTo(2);
+            assertThat(records.gidsOlderThan(Duration.ZERO, 10)).containsExactly("old-2");
+        }
     }
 
     @Test

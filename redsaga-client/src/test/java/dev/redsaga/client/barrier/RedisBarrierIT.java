@@ -7,6 +7,7 @@ import dev.redsaga.protocol.Outcome;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
@@ -113,7 +114,7 @@ class RedisBarrierIT {
     void shortStockIsAFailureThatLeavesNoBarrierKeySoARetryCanRun() {
         assertThat(deduct("g4", 11)).isEqualTo(Outcome.FAILURE);
         assertThat(available()).isEqualTo(10);
-        assertThat(connection.sync().exists(RedisBarrier.barrierKey(stock, branch("g4", "action"), "action")))
+        assertThat(connection.sync().exists(RedisBarrier.barrierKey(stock, "g4")))
                 .isZero();
         connection.sync().set(stock, "20");
         assertThat(deduct("g4", 11)).isEqualTo(Outcome.SUCCESS);
@@ -127,15 +128,37 @@ class RedisBarrierIT {
         assertThat(available()).isEqualTo(10);
     }
 
+    /**
+     * Barrier records outlive every saga that can still send the branch a request: the coordinator retries a
+     * compensation for as long as it takes, so a key that expired on its own would turn a late compensation into an
+     * "empty" one and the stock would never come back.
+     */
     @Test
-    void barrierKeysShareTheCounterSlotAndExpire() {
+    void barrierKeysShareTheCounterSlotAndNeverExpireOnTheirOwn() {
         deduct("g6", 1);
-        String key = RedisBarrier.barrierKey(stock, branch("g6", "action"), "action");
+        String key = RedisBarrier.barrierKey(stock, "g6");
         assertThat(SlotHash.getSlot(key)).isEqualTo(SlotHash.getSlot(stock));
         String untagged = prefix + ":plain";
-        assertThat(SlotHash.getSlot(RedisBarrier.barrierKey(untagged, branch("g6", "action"), "action")))
+        assertThat(SlotHash.getSlot(RedisBarrier.barrierKey(untagged, "g6")))
                 .isEqualTo(SlotHash.getSlot(untagged));
-        assertThat(connection.sync().ttl(key)).isBetween(1L, RedisBarrier.DEFAULT_KEY_TTL.getSeconds());
+        assertThat(connection.sync().ttl(key)).as("no expiry").isEqualTo(-1L);
+    }
+
+    /** The retention's view: gids by the age of their first record (Redis's clock), deleted by gid. */
+    @Test
+    void recordsAreListedByAgeAndDeletedByGid() {
+        deduct("old-1", 1);
+        restore("old-1", 1);
+        restore("old-2", 1);
+        BarrierRecords records = barrier.records(stock);
+        assertThat(records.gidsOlderThan(Duration.ZERO, 10)).containsExactlyInAnyOrder("old-1", "old-2");
+        assertThat(records.gidsOlderThan(Duration.ZERO, 1)).hasSize(1);
+        assertThat(records.gidsOlderThan(Duration.ofHours(1), 10)).as("none is an hour old").isEmpty();
+
+        records.delete(List.of("old-1"));
+        assertThat(connection.sync().exists(RedisBarrier.barrierKey(stock, "old-1"))).isZero();
+        assertThat(connection.sync().hlen(RedisBarrier.barrierKey(stock, "old-2"))).isEqualTo(2);
+        assertThat(records.gidsOlderThan(Duration.ZERO, 10)).containsExactly("old-2");
     }
 
     @Test
