@@ -6,7 +6,7 @@ import java.net.Socket;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The local services the tests talk to (DESIGN.md §9). A test that needs one and finds none fails under
+ * The local services the tests talk to (docs/operations.md says how to start each). A test that needs one and finds none fails under
  * {@code CI=true}; outside CI it is skipped, loudly.
  */
 public final class TestServices {
@@ -36,7 +36,7 @@ public final class TestServices {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
         } catch (IOException e) {
-            String msg = name + " is not running on 127.0.0.1:" + port + " (start it as in DESIGN.md §9): " + e;
+            String msg = name + " is not running on 127.0.0.1:" + port + " (start it as in docs/operations.md): " + e;
             if ("true".equals(System.getenv("CI"))) {
                 throw new AssertionError(msg);
             }

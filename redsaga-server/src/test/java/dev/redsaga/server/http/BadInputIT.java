@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bad input gets a clear 4xx with a message, and nothing is stored half-way; plus a submit written by hand
- * from DTM's protocol (DESIGN.md §4), exactly as an unmodified DTM client sends it.
+ * from DTM's protocol (docs/protocol.md), exactly as an unmodified DTM client sends it.
  */
 class BadInputIT {
     static RedsagaServer server;

@@ -15,7 +15,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Checks DESIGN.md §3 after a run against the real databases and the coordinator's store, saga by saga:
+ * Checks the invariants of docs/invariants.md after a run against the real databases and the coordinator's store, saga by saga:
  * <ol>
  *   <li>every acknowledged saga is in the store, and terminal;</li>
  *   <li>succeeded: exactly one order row, status success; the stock moved by exactly -qty for this gid;</li>
