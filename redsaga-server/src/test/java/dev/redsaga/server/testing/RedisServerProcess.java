@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +16,7 @@ public final class RedisServerProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private Process process;
+    private int replicaOf;
 
     public RedisServerProcess(Path dir) throws IOException {
         this.dir = dir;
@@ -29,10 +31,20 @@ public final class RedisServerProcess implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** Makes this server, once started, a replica of the one on {@code masterPort}. */
+    public RedisServerProcess replicaOf(int masterPort) {
+        this.replicaOf = masterPort;
+        return this;
+    }
+
     public RedisServerProcess start() throws IOException, InterruptedException {
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--dir", dir.toString(),
-                "--logfile", dir.resolve("redis.log").toString()))
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--dir", dir.toString(),
+                "--logfile", dir.resolve("redis.log").toString()));
+        if (replicaOf > 0) {
+            command.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(replicaOf)));
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

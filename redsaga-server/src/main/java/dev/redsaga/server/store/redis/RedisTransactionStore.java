@@ -75,14 +75,23 @@ public final class RedisTransactionStore implements TransactionStore {
     private final String prefix;
     private final int shards;
     private final long retentionMs;
+    private final int waitReplicas;
+    private final long waitTimeoutMs;
     private final String description;
     private final Map<String, String> shas = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger nextShard = new AtomicInteger();
 
-    /** Options: key prefix, shard count, how long finished transactions are kept. */
-    public record Options(String keyPrefix, int shards, Duration retention) {
+    /**
+     * Options: key prefix, shard count, how long finished transactions are kept, and how many replicas must have
+     * each write before the coordinator acts on it ({@code WAIT}; 0 = the master's answer is enough).
+     */
+    public record Options(String keyPrefix, int shards, Duration retention, int waitReplicas, Duration waitTimeout) {
         public static Options defaults() {
             return new Options("redsaga", 16, Duration.ofDays(7));
+        }
+
+        public Options(String keyPrefix, int shards, Duration retention) {
+            this(keyPrefix, shards, retention, 0, Duration.ofSeconds(1));
         }
 
         public Options {
@@ -95,6 +104,18 @@ public final class RedisTransactionStore implements TransactionStore {
             if (retention == null || retention.getSeconds() < 1) {
                 throw new IllegalArgumentException("retention must be at least one second, was " + retention);
             }
+            if (waitReplicas < 0) {
+                throw new IllegalArgumentException("wait-replicas must be 0 or more, was " + waitReplicas);
+            }
+            if (waitTimeout == null || waitTimeout.toMillis() < 1 || waitTimeout.compareTo(COMMAND_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("wait-timeout must be between 1 ms and "
+                        + COMMAND_TIMEOUT.toMillis() + " ms, was " + waitTimeout);
+            }
+        }
+
+        /** These options with every write waiting for {@code replicas} replicas, up to {@code timeout}. */
+        public Options withWaitReplicas(int replicas, Duration timeout) {
+            return new Options(keyPrefix, shards, retention, replicas, timeout);
         }
     }
 
@@ -106,6 +127,8 @@ public final class RedisTransactionStore implements TransactionStore {
         this.prefix = options.keyPrefix();
         this.shards = options.shards();
         this.retentionMs = options.retention().toMillis();
+        this.waitReplicas = options.waitReplicas();
+        this.waitTimeoutMs = options.waitTimeout().toMillis();
         this.description = description;
     }
 
@@ -115,7 +138,8 @@ public final class RedisTransactionStore implements TransactionStore {
      * @throws StoreException with a message saying what to fix, when the URI is bad or nobody answers
      */
     public static RedisTransactionStore open(String uri, Options options) {
-        // our own settings ride in the query string: ?prefix=redsaga&shards=16&retention=604800 (seconds)
+        // our own settings ride in the query string:
+        // ?prefix=redsaga&shards=16&retention=604800 (seconds)&wait-replicas=1&wait-timeout=1000 (ms)
         int q = uri.indexOf('?');
         if (q >= 0) {
             Map<String, String> params = new HashMap<>();
@@ -127,7 +151,10 @@ public final class RedisTransactionStore implements TransactionStore {
                 options = new Options(params.getOrDefault("prefix", options.keyPrefix()),
                         Integer.parseInt(params.getOrDefault("shards", Integer.toString(options.shards()))),
                         Duration.ofSeconds(Long.parseLong(params.getOrDefault("retention",
-                                Long.toString(options.retention().getSeconds())))));
+                                Long.toString(options.retention().getSeconds())))),
+                        Integer.parseInt(params.getOrDefault("wait-replicas", Integer.toString(options.waitReplicas()))),
+                        Duration.ofMillis(Long.parseLong(params.getOrDefault("wait-timeout",
+                                Long.toString(options.waitTimeout().toMillis())))));
             } catch (IllegalArgumentException e) {
                 throw new StoreException("store '" + uri + "' has a bad setting: " + e.getMessage());
             }
@@ -135,6 +162,12 @@ public final class RedisTransactionStore implements TransactionStore {
         }
         try {
             if (uri.startsWith("redis-cluster://")) {
+                if (options.waitReplicas() > 0) {
+                    // WAIT must go to the master of each key's slot; the cluster client routes keyless commands
+                    // to any node, where it would count the wrong writes
+                    throw new StoreException("store '" + uri + "': wait-replicas is not supported on Redis Cluster "
+                            + "yet; use appendfsync always on the masters (docs/stores.md)");
+                }
                 List<RedisURI> seeds = new ArrayList<>();
                 for (String hostPort : uri.substring("redis-cluster://".length()).split(",")) {
                     seeds.add(RedisURI.create("redis://" + hostPort.trim()));
@@ -432,14 +465,37 @@ public final class RedisTransactionStore implements TransactionStore {
 
     // --- scripts and errors ---
 
-    /** EVALSHA, loading the script on NOSCRIPT (first use, restart, failover, new cluster node) and retrying once. */
+    /**
+     * EVALSHA, loading the script on NOSCRIPT (first use, restart, failover, new cluster node) and retrying once.
+     * With {@code wait-replicas}, the answer comes only once that many replicas have the write.
+     */
     private <T> T eval(String source, ScriptOutputType type, String[] keys, List<String> args, String what) {
         String[] argv = args.toArray(String[]::new);
         String sha = shas.computeIfAbsent(source, s -> redis.digest(s));
-        return call(() -> redis.<T>evalsha(sha, type, keys, argv).toCompletableFuture()
+        return call(() -> replicated(redis.<T>evalsha(sha, type, keys, argv).toCompletableFuture()
                 .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
                         ? redis.<T>eval(source, type, keys, argv)
-                        : CompletableFuture.failedFuture(unwrap(e))), what);
+                        : CompletableFuture.failedFuture(unwrap(e))), what), what);
+    }
+
+    /**
+     * {@code WAIT} after a write, on the same connection (so it counts this write): a write fewer replicas than
+     * required acknowledged in time is reported with its outcome unknown — it is on the master, and may be lost
+     * with it — so the coordinator does not act on it. Reads ({@link #call} alone) never wait.
+     */
+    private <T> CompletableFuture<T> replicated(CompletableFuture<T> write, String what) {
+        if (waitReplicas == 0) {
+            return write;
+        }
+        return write.thenCompose(result -> redis.waitForReplication(waitReplicas, waitTimeoutMs).toCompletableFuture()
+                .thenApply(acked -> {
+                    if (acked == null || acked < waitReplicas) {
+                        throw StoreException.outcomeUnknown("store " + description + ": " + what + " reached "
+                                + acked + " of " + waitReplicas + " replicas within " + waitTimeoutMs
+                                + " ms (wait-replicas); it may be lost in a failover", null);
+                    }
+                    return result;
+                }));
     }
 
     /**
@@ -454,7 +510,11 @@ public final class RedisTransactionStore implements TransactionStore {
             throw StoreException.outcomeUnknown("store " + description + " did not answer within "
                     + COMMAND_TIMEOUT.toSeconds() + " s to " + what, e);
         } catch (ExecutionException e) {
-            throw failed(what, unwrap(e.getCause()));
+            Throwable cause = unwrap(e.getCause());
+            if (cause instanceof StoreException store) {
+                throw store;
+            }
+            throw failed(what, cause);
         } catch (RedisException | CancellationException e) {
             throw failed(what, e);
         } catch (InterruptedException e) {
