@@ -3,6 +3,7 @@ package dev.redsaga.server;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.engine.DriveListener;
+import dev.redsaga.server.engine.EngineScheduler;
 import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.http.HttpApi;
 import dev.redsaga.server.http.HttpBranchTransport;
@@ -41,7 +42,7 @@ public final class RedsagaServer implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
         this.transport = new HttpBranchTransport(256);
         this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
-                RandomGenerator.getDefault(), scheduler, workers, config.instanceId(), listener);
+                RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
         TransactionService service = new TransactionService(store, engine, InstantSource.system());
         engine.start();
         try {

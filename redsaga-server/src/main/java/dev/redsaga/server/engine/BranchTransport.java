@@ -3,15 +3,20 @@ package dev.redsaga.server.engine;
 import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.Outcome;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
-/** How the engine calls a branch. The HTTP implementation lives in the http package; tests may script one. */
+/**
+ * How the engine calls a branch. The HTTP implementation lives in the http package; the simulator and tests script
+ * their own.
+ */
 public interface BranchTransport {
 
     /**
-     * Calls one branch and classifies its answer. Never throws for trouble on the way (refused connection,
-     * timeout, 5xx): that is {@link Outcome#TRANSIENT}.
+     * Calls one branch and classifies its answer, without waiting for it. The future always completes, within the
+     * request's timeout, and normally: trouble on the way (refused connection, timeout, 5xx) is
+     * {@link Outcome#TRANSIENT}.
      */
-    Result call(Request request);
+    CompletableFuture<Result> call(Request request);
 
     /**
      * @param url       the branch URL as submitted

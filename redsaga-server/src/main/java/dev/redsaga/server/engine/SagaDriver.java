@@ -11,17 +11,22 @@ import dev.redsaga.server.store.TransactionStore;
 import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out the {@link SagaMachine}'s plans for one transaction this instance holds: makes the branch calls,
- * feeds the answers back, and writes every decision before the calls it implies. Every write is a
- * compare-and-set on the version this driver last wrote, so a driver that lost its lease (paused, partitioned,
- * fenced off by an abort) stops at its next write instead of overwriting newer state.
+ * Carries out the {@link SagaMachine}'s plans for the transactions this instance holds: starts the branch calls,
+ * feeds the answers back, and writes every decision before the calls it implies. Every write is a compare-and-set
+ * on the version this driver last wrote, so a driver that lost its lease (paused, partitioned, fenced off by an
+ * abort) stops at its next write instead of overwriting newer state.
+ *
+ * <p>A drive never blocks waiting: branch calls are started through the asynchronous transport and their answers,
+ * like its timers, come back as events through the {@link EngineScheduler}. The events of one drive run one at a
+ * time, in order (a mailbox), so its state needs no lock — and in the simulator, where every event runs on one
+ * thread in a seeded order, a drive is deterministic.
  */
 final class SagaDriver {
     private static final Logger log = LoggerFactory.getLogger(SagaDriver.class);
@@ -32,10 +37,11 @@ final class SagaDriver {
     private final BranchTransport transport;
     private final SagaMachine machine;
     private final InstantSource clock;
-    private final Executor callExecutor;
+    private final EngineScheduler scheduler;
     private final EngineOptions options;
     private final String owner;
     private final Hooks hooks;
+    private final Set<Drive> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
     /** What the driver asks of its engine. */
@@ -47,19 +53,23 @@ final class SagaDriver {
     }
 
     SagaDriver(TransactionStore store, BranchTransport transport, SagaMachine machine, InstantSource clock,
-            Executor callExecutor, EngineOptions options, String owner, Hooks hooks) {
+            EngineScheduler scheduler, EngineOptions options, String owner, Hooks hooks) {
         this.store = store;
         this.transport = transport;
         this.machine = machine;
         this.clock = clock;
-        this.callExecutor = callExecutor;
+        this.scheduler = scheduler;
         this.options = options;
         this.owner = owner;
         this.hooks = hooks;
     }
 
+    /** Every drive hands its transaction back as soon as no call of it is in flight. */
     void stop() {
         stopping = true;
+        for (Drive d : active) {
+            d.post(d::step);
+        }
     }
 
     /** Lease to take for a transaction: long enough for at least two calls. */
@@ -67,106 +77,163 @@ final class SagaDriver {
         return Math.max(options.leaseMs(), 2 * def.options().requestTimeoutMs() + LEASE_MARGIN_MS);
     }
 
-    /** Drives {@code t}, which this instance holds, until it finishes, waits, is handed back or is lost. */
-    DriveResult drive(Transaction t) {
-        TransactionRecord rec = t.record();
-        DriveResult lost = new DriveResult(DriveEnd.LOST, rec.status());
-        try {
-            return run(t);
-        } catch (StoreException e) {
-            // the lease will expire and recovery (here or elsewhere) takes over, marking the progress uncertain
-            log.warn("store failed while driving {}; leaving it to recovery: {}", rec.gid(), e.getMessage());
-            return lost;
-        } catch (RuntimeException e) {
-            log.error("unexpected error while driving {}; leaving it to recovery", rec.gid(), e);
-            return lost;
-        }
+    /**
+     * Starts driving {@code t}, which this instance holds, until it finishes, waits, is handed back or is lost.
+     *
+     * @return completes when the drive ends, never exceptionally
+     */
+    CompletableFuture<DriveResult> drive(Transaction t) {
+        Drive d = new Drive(t);
+        active.add(d);
+        d.result.whenComplete((r, e) -> active.remove(d));
+        d.post(d::step);
+        return d.result;
     }
 
     private record Answer(BranchCall call, BranchTransport.Result result) {
     }
 
-    private DriveResult run(Transaction t) {
-        SagaDefinition def = t.definition();
-        TransactionRecord rec = t.record();
-        SagaProgress p = t.progress();
-        Set<BranchCall> inFlight = new HashSet<>();
-        LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
-        while (true) {
-            Answer answer;
-            while ((answer = answers.poll()) != null) {
-                inFlight.remove(answer.call());
-                p = apply(def, p, answer);
+    /** One transaction being driven; its events run one at a time through {@link #post}. */
+    private final class Drive {
+        private final SagaDefinition def;
+        private TransactionRecord rec;
+        private SagaProgress p;
+        private final Set<BranchCall> inFlight = new HashSet<>();
+        private final CompletableFuture<DriveResult> result = new CompletableFuture<>();
+        private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private EngineScheduler.Timer timer;
+
+        Drive(Transaction t) {
+            this.def = t.definition();
+            this.rec = t.record();
+            this.p = t.progress();
+        }
+
+        void post(Runnable event) {
+            mailbox.add(event);
+            if (scheduled.compareAndSet(false, true)) {
+                scheduler.execute(this::drain);
             }
-            long now = clock.millis();
-            if (stopping) {
-                if (!inFlight.isEmpty()) {
-                    p = awaitAnswer(def, p, inFlight, answers, def.options().requestTimeoutMs());
-                    continue;
+        }
+
+        private void drain() {
+            do {
+                Runnable event;
+                while ((event = mailbox.poll()) != null) {
+                    event.run();
                 }
-                return endWith(rec, write(rec, rec.status(), p, false, now, rec.reason(), now), DriveEnd.HANDED_BACK);
+                scheduled.set(false);
+            } while (!mailbox.isEmpty() && scheduled.compareAndSet(false, true));
+        }
+
+        private void answered(Answer a) {
+            if (result.isDone()) {
+                return; // the drive ended (lost, or the store failed) before this answer came
             }
-            Plan plan = machine.plan(def, rec.status(), p, rec.createdAt(), now, inFlight);
-            switch (plan) {
-                case Plan.Done done -> {
-                    return endWith(rec, rec, DriveEnd.FINISHED);
+            inFlight.remove(a.call());
+            p = apply(def, p, a);
+            step();
+        }
+
+        /** Runs the plan until it has to wait for an answer or a time, or the drive ends. */
+        void step() {
+            if (result.isDone()) {
+                return;
+            }
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
+            }
+            try {
+                run();
+            } catch (StoreException e) {
+                // the lease will expire and recovery (here or elsewhere) takes over, marking the progress uncertain
+                log.warn("store failed while driving {}; leaving it to recovery: {}", rec.gid(), e.getMessage());
+                end(null, DriveEnd.LOST);
+            } catch (RuntimeException e) {
+                log.error("unexpected error while driving {}; leaving it to recovery", rec.gid(), e);
+                end(null, DriveEnd.LOST);
+            }
+        }
+
+        private void run() {
+            while (true) {
+                long now = clock.millis();
+                if (stopping) {
+                    if (inFlight.isEmpty()) {
+                        end(write(rec, rec.status(), p, false, now, rec.reason(), now), DriveEnd.HANDED_BACK);
+                    }
+                    return; // the last answer steps again
                 }
-                case Plan.Finish finish -> {
-                    if (!inFlight.isEmpty()) {
-                        p = awaitAnswer(def, p, inFlight, answers, def.options().requestTimeoutMs());
-                        continue;
+                Plan plan = machine.plan(def, rec.status(), p, rec.createdAt(), now, inFlight);
+                switch (plan) {
+                    case Plan.Done done -> {
+                        end(rec, DriveEnd.FINISHED);
+                        return;
                     }
-                    String reason = finish.reason() != null ? finish.reason() : rec.reason();
-                    return endWith(rec, write(rec, finish.status(), p, false, null, reason, now), DriveEnd.FINISHED);
-                }
-                case Plan.Abort abort -> {
-                    // no compensation may start while an action is still in flight
-                    if (!inFlight.isEmpty()) {
-                        p = awaitAnswer(def, p, inFlight, answers, def.options().requestTimeoutMs());
-                        continue;
+                    case Plan.Finish finish -> {
+                        if (!inFlight.isEmpty()) {
+                            return; // nothing is final while a call is in flight
+                        }
+                        String reason = finish.reason() != null ? finish.reason() : rec.reason();
+                        end(write(rec, finish.status(), p, false, null, reason, now), DriveEnd.FINISHED);
+                        return;
                     }
-                    TransactionRecord next = write(rec, TransStatus.ABORTING, p, true, now + leaseMs(def),
-                            abort.reason(), now);
-                    if (next == null) {
-                        return endWith(rec, null, DriveEnd.LOST);
+                    case Plan.Abort abort -> {
+                        if (!inFlight.isEmpty()) {
+                            return; // no compensation may start while an action is still in flight
+                        }
+                        TransactionRecord next = write(rec, TransStatus.ABORTING, p, true, now + leaseMs(def),
+                                abort.reason(), now);
+                        if (next == null) {
+                            end(null, DriveEnd.LOST);
+                            return;
+                        }
+                        log.debug("saga {} aborting: {}", rec.gid(), abort.reason());
+                        rec = next;
                     }
-                    log.debug("saga {} aborting: {}", rec.gid(), abort.reason());
-                    rec = next;
-                }
-                case Plan.Call call -> {
-                    TransactionRecord leased = ensureLease(rec, def, p, now);
-                    if (leased == null) {
-                        return endWith(rec, null, DriveEnd.LOST);
+                    case Plan.Call call -> {
+                        TransactionRecord leased = ensureLease(rec, def, p, now);
+                        if (leased == null) {
+                            end(null, DriveEnd.LOST);
+                            return;
+                        }
+                        rec = leased;
+                        for (BranchCall c : call.calls()) {
+                            p = machine.started(p, c);
+                            inFlight.add(c);
+                            invoke(def, rec, c).thenAccept(r -> post(() -> answered(new Answer(c, r))));
+                        }
                     }
-                    rec = leased;
-                    if (call.calls().size() == 1 && inFlight.isEmpty()) {
-                        // the common sequential case: call on this (virtual) thread, no hand-off
-                        BranchCall c = call.calls().getFirst();
-                        p = machine.started(p, c);
-                        p = apply(def, p, new Answer(c, invoke(def, rec, c)));
-                        continue;
+                    case Plan.Wait wait -> {
+                        if (!inFlight.isEmpty()) {
+                            // an answer or the retry time, whichever comes first, steps again
+                            if (wait.until() != Long.MAX_VALUE) {
+                                timer = scheduler.schedule(wait.until() - now, () -> post(this::step));
+                            }
+                            return;
+                        }
+                        Long due = wait.until() == Long.MAX_VALUE ? null : wait.until();
+                        TransactionRecord released = write(rec, rec.status(), p, false, due, rec.reason(), now);
+                        if (released != null && due != null) {
+                            hooks.wakeAt(due, released);
+                        }
+                        end(released, DriveEnd.WAITING);
+                        return;
                     }
-                    for (BranchCall c : call.calls()) {
-                        p = machine.started(p, c);
-                        inFlight.add(c);
-                        TransactionRecord r = rec;
-                        callExecutor.execute(() -> answers.add(new Answer(c, invoke(def, r, c))));
-                    }
-                }
-                case Plan.Wait wait -> {
-                    if (!inFlight.isEmpty()) {
-                        long bound = Math.min(wait.until() - now, def.options().requestTimeoutMs() + LEASE_MARGIN_MS);
-                        p = awaitAnswer(def, p, inFlight, answers, Math.max(bound, 1));
-                        continue;
-                    }
-                    Long due = wait.until() == Long.MAX_VALUE ? null : wait.until();
-                    TransactionRecord released = write(rec, rec.status(), p, false, due, rec.reason(), now);
-                    if (released != null && due != null) {
-                        hooks.wakeAt(due, released);
-                    }
-                    return endWith(rec, released, DriveEnd.WAITING);
                 }
             }
+        }
+
+        private void end(TransactionRecord after, DriveEnd end) {
+            DriveEnd actual = after == null ? DriveEnd.LOST : end;
+            TransStatus status = after == null ? rec.status() : after.status();
+            if (timer != null) {
+                timer.cancel();
+            }
+            hooks.ended(rec.gid(), status, actual);
+            result.complete(new DriveResult(actual, status));
         }
     }
 
@@ -184,32 +251,19 @@ final class SagaDriver {
         return machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis());
     }
 
-    private SagaProgress awaitAnswer(SagaDefinition def, SagaProgress p, Set<BranchCall> inFlight,
-            LinkedBlockingQueue<Answer> answers, long timeoutMs) {
-        try {
-            Answer a = answers.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            if (a == null) {
-                return p;
-            }
-            inFlight.remove(a.call());
-            return apply(def, p, a);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for branch answers", e);
-        }
-    }
-
-    private BranchTransport.Result invoke(SagaDefinition def, TransactionRecord rec, BranchCall c) {
+    private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, TransactionRecord rec, BranchCall c) {
         Step step = def.steps().get(c.step());
         BranchTransport.Request req = new BranchTransport.Request(
                 c.compensating() ? step.compensate() : step.action(), def.gid(), TransRequest.TRANS_TYPE_SAGA,
                 step.branchId(), c.op(), step.payload(), def.options().branchHeaders(),
                 def.options().requestTimeoutMs());
+        CompletableFuture<BranchTransport.Result> call;
         try {
-            return transport.call(req);
+            call = transport.call(req);
         } catch (RuntimeException e) {
-            return new BranchTransport.Result(Outcome.TRANSIENT, "transport error: " + e);
+            call = CompletableFuture.failedFuture(e);
         }
+        return call.exceptionally(e -> new BranchTransport.Result(Outcome.TRANSIENT, "transport error: " + e));
     }
 
     private TransactionRecord ensureLease(TransactionRecord rec, SagaDefinition def, SagaProgress p, long now) {
@@ -235,12 +289,5 @@ final class SagaDriver {
             return null;
         }
         return next;
-    }
-
-    private DriveResult endWith(TransactionRecord before, TransactionRecord after, DriveEnd end) {
-        DriveEnd actual = after == null ? DriveEnd.LOST : end;
-        TransStatus status = after == null ? before.status() : after.status();
-        hooks.ended(before.gid(), status, actual);
-        return new DriveResult(actual, status);
     }
 }

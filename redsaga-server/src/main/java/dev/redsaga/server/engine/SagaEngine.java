@@ -8,11 +8,11 @@ import dev.redsaga.server.store.TransactionStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * transactions when their retry time comes, and recovers due transactions of any instance (crashed or not)
  * in batches, driving them in parallel up to {@link EngineOptions#maxConcurrentDrives()}.
  *
- * <p>It starts no threads of its own: it is given a scheduler (timers, the recovery loop) and an executor for
- * drives and concurrent branch calls (virtual threads in production).
+ * <p>It starts no threads and reads no clock of its own: it is given a clock and an {@link EngineScheduler} (timers,
+ * the recovery loop, the drives' events; virtual threads in production, one simulated thread in the simulator).
  */
 public final class SagaEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SagaEngine.class);
@@ -34,30 +34,28 @@ public final class SagaEngine implements AutoCloseable {
     private final TransactionStore store;
     private final EngineOptions options;
     private final InstantSource clock;
-    private final ScheduledExecutorService scheduler;
-    private final ExecutorService workers;
+    private final EngineScheduler scheduler;
     private final String owner;
     private final DriveListener listener;
     private final SagaDriver driver;
     private final Semaphore drivePermits;
     private final AtomicInteger drivesRunning = new AtomicInteger();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean stopping;
-    private ScheduledFuture<?> recoveryLoop;
-    private ScheduledFuture<?> sweepLoop;
+    private volatile EngineScheduler.Timer recoveryTimer;
+    private volatile EngineScheduler.Timer sweepTimer;
 
     public SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
-            RandomGenerator random, ScheduledExecutorService scheduler, ExecutorService workers, String owner,
-            DriveListener listener) {
+            RandomGenerator random, EngineScheduler scheduler, String owner, DriveListener listener) {
         this.store = store;
         this.options = options;
         this.clock = clock;
         this.scheduler = scheduler;
-        this.workers = workers;
         this.owner = owner;
         this.listener = listener;
         this.drivePermits = new Semaphore(options.maxConcurrentDrives());
         SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random));
-        this.driver = new SagaDriver(store, transport, machine, clock, workers, options, owner, new SagaDriver.Hooks() {
+        this.driver = new SagaDriver(store, transport, machine, clock, scheduler, options, owner, new SagaDriver.Hooks() {
             @Override
             public void wakeAt(long dueAt, TransactionRecord released) {
                 scheduleWakeup(dueAt, released);
@@ -80,10 +78,28 @@ public final class SagaEngine implements AutoCloseable {
 
     /** Starts the recovery loop and the store's retention sweep. */
     public void start() {
-        recoveryLoop = scheduler.scheduleWithFixedDelay(this::recoverDue, 0, options.pollIntervalMs(),
-                TimeUnit.MILLISECONDS);
-        sweepLoop = scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS,
-                TimeUnit.MILLISECONDS);
+        recoveryTimer = scheduler.schedule(0, this::recoveryLoop);
+        sweepTimer = scheduler.schedule(SWEEP_INTERVAL_MS, this::sweepLoop);
+    }
+
+    private void recoveryLoop() {
+        if (stopping) {
+            return;
+        }
+        recoverDue();
+        if (!stopping) {
+            recoveryTimer = scheduler.schedule(options.pollIntervalMs(), this::recoveryLoop);
+        }
+    }
+
+    private void sweepLoop() {
+        if (stopping) {
+            return;
+        }
+        sweep();
+        if (!stopping) {
+            sweepTimer = scheduler.schedule(SWEEP_INTERVAL_MS, this::sweepLoop);
+        }
     }
 
     /** Applies the store's retention (finished transactions past it go; their gids stay taken). */
@@ -119,41 +135,46 @@ public final class SagaEngine implements AutoCloseable {
     }
 
     /**
-     * Drives a held transaction on the calling thread (used by {@code wait_result} submits). Waits for a drive
-     * permit first, so the instance never drives more than its limit at once.
+     * Drives a held transaction and waits for the drive to end (used by {@code wait_result} submits). Waits for a
+     * drive permit first, so the instance never drives more than its limit at once.
      */
     public DriveListener.DriveResult driveHere(Transaction t) {
-        acquirePermit();
-        drivesRunning.incrementAndGet();
-        try {
-            return driver.drive(t);
-        } finally {
-            drivesRunning.decrementAndGet();
-            drivePermits.release();
-        }
+        return drive(t).join();
     }
 
-    /** Drives a held transaction on a worker; waits for a drive permit first (back-pressure on submitters). */
+    /** Drives a held transaction; waits for a drive permit first (back-pressure on submitters). */
     public void driveLater(Transaction t) {
-        acquirePermit();
-        startDrive(t);
+        drive(t);
     }
 
-    private void startDrive(Transaction t) {
+    /**
+     * Starts driving a held transaction once a drive permit is free (the caller waits for it: back-pressure).
+     *
+     * @return completes, never exceptionally, when the drive ends
+     */
+    public CompletableFuture<DriveListener.DriveResult> drive(Transaction t) {
+        acquirePermit();
+        return startDrive(t);
+    }
+
+    /** Starts a drive for which a permit is already taken; the permit is given back when it ends. */
+    private CompletableFuture<DriveListener.DriveResult> startDrive(Transaction t) {
         drivesRunning.incrementAndGet();
+        CompletableFuture<DriveListener.DriveResult> result;
         try {
-            workers.execute(() -> {
-                try {
-                    driver.drive(t);
-                } finally {
-                    drivesRunning.decrementAndGet();
-                    drivePermits.release();
-                }
-            });
+            result = driver.drive(t);
         } catch (RuntimeException e) {
-            drivesRunning.decrementAndGet();
-            drivePermits.release();
+            driveEnded();
             throw e;
+        }
+        result.whenComplete((r, e) -> driveEnded());
+        return result;
+    }
+
+    private void driveEnded() {
+        drivePermits.release();
+        if (drivesRunning.decrementAndGet() == 0 && stopping) {
+            stopped.complete(null);
         }
     }
 
@@ -170,36 +191,38 @@ public final class SagaEngine implements AutoCloseable {
         if (stopping) {
             return;
         }
-        long delay = Math.max(0, dueAt - clock.millis());
-        scheduler.schedule(() -> workers.execute(() -> takeBack(released)), delay, TimeUnit.MILLISECONDS);
+        scheduler.schedule(dueAt - clock.millis(), () -> takeBack(released));
     }
 
     /** Claims a transaction this instance released to wait, if nobody changed it since. */
     private void takeBack(TransactionRecord released) {
-        if (stopping) {
-            return;
+        if (stopping || !drivePermits.tryAcquire()) {
+            return; // busy: recovery picks it up, it is due in the store
         }
+        Transaction t = null;
         try {
             long now = clock.millis();
             TransactionRecord claimed = released.next(released.status(), released.progress(), owner,
                     now + options.leaseMs(), now, released.reason());
-            if (!drivePermits.tryAcquire()) {
-                return; // busy: recovery picks it up, it is due in the store
-            }
-            if (!store.compareAndSet(claimed)) {
-                drivePermits.release();
-                return; // recovery (here or elsewhere) or an operator got it first
-            }
-            startDrive(load(claimed));
+            if (store.compareAndSet(claimed)) {
+                t = load(claimed);
+            } // else recovery (here or elsewhere) or an operator got it first
         } catch (StoreException e) {
             log.warn("could not take back {} after its retry wait; recovery will: {}", released.gid(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("could not take back {} after its retry wait; recovery will", released.gid(), e);
+        }
+        if (t == null) {
+            drivePermits.release();
+        } else {
+            startDrive(t);
         }
     }
 
     /**
      * One recovery pass: claim due transactions in batches while there are permits, drive each. The permits are
-     * taken before the claim, never waited for: this runs on the scheduler thread, and a wait here would stall
-     * every timer and retry wake-up of the instance.
+     * taken before the claim, never waited for: this is a timer task, and a timer task that waits stalls the
+     * scheduler (in the simulator, the one thread everything runs on).
      */
     private void recoverDue() {
         if (stopping) {
@@ -267,28 +290,39 @@ public final class SagaEngine implements AutoCloseable {
     }
 
     /**
-     * Stops taking new work and hands back what is in flight: each drive finishes its current branch calls,
-     * stores its progress due now, and stops. Waits up to {@code grace} for that.
+     * Stops taking new work and hands back what is in flight: each drive waits for its calls in flight, stores its
+     * progress due now, and stops.
+     *
+     * @return completes once no drive runs any more
      */
-    public void stop(Duration grace) {
+    public CompletableFuture<Void> beginStop() {
         stopping = true;
-        if (recoveryLoop != null) {
-            recoveryLoop.cancel(false);
-            sweepLoop.cancel(false);
+        EngineScheduler.Timer r = recoveryTimer;
+        EngineScheduler.Timer w = sweepTimer;
+        if (r != null) {
+            r.cancel();
+        }
+        if (w != null) {
+            w.cancel();
         }
         driver.stop();
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (drivesRunning.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        if (drivesRunning.get() == 0) {
+            stopped.complete(null);
         }
-        if (drivesRunning.get() > 0) {
+        return stopped;
+    }
+
+    /** {@link #beginStop()}, waiting up to {@code grace} for the drives to hand their transactions back. */
+    public void stop(Duration grace) {
+        try {
+            beginStop().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
             log.warn("{} drives still running after {} ms; their leases will expire and recovery takes them over",
                     drivesRunning.get(), grace.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("stopping failed", e.getCause());
         }
     }
 

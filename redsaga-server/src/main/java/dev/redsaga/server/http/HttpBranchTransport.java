@@ -5,10 +5,11 @@ import dev.redsaga.server.engine.BranchTransport;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -25,6 +26,8 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  */
 public final class HttpBranchTransport implements BranchTransport, AutoCloseable {
     private static final int MAX_DETAIL = 300;
+    /** Largest branch answer read (Jetty's default); a longer one is a transient failure. */
+    private static final int MAX_BODY = 2 * 1024 * 1024;
     private final HttpClient client;
 
     public HttpBranchTransport(int maxConnectionsPerDestination) {
@@ -47,7 +50,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
     }
 
     @Override
-    public Result call(BranchTransport.Request r) {
+    public CompletableFuture<Result> call(BranchTransport.Request r) {
         String uri = r.url() + (r.url().indexOf('?') >= 0 ? "&" : "?")
                 + "gid=" + enc(r.gid()) + "&trans_type=" + enc(r.transType())
                 + "&branch_id=" + enc(r.branchId()) + "&op=" + enc(r.op().wire());
@@ -58,7 +61,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                     .timeout(r.timeoutMs(), TimeUnit.MILLISECONDS)
                     .body(new StringRequestContent("application/json", r.payload(), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            return new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage());
+            return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage()));
         }
         if (!r.headers().isEmpty()) {
             req.headers(h -> {
@@ -67,20 +70,19 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                 }
             });
         }
-        try {
-            ContentResponse resp = req.send();
+        return new CompletableResponseListener(req, MAX_BODY).send().handle((resp, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                return cause instanceof TimeoutException
+                        ? new Result(Outcome.TRANSIENT, "no answer within " + r.timeoutMs() + " ms")
+                        : new Result(Outcome.TRANSIENT, "connection error: " + cause);
+            }
             String body = resp.getContentAsString();
             Outcome outcome = Outcome.classify(resp.getStatus(), body);
             return new Result(outcome, outcome == Outcome.SUCCESS ? null
                     : "HTTP " + resp.getStatus() + " " + abbreviate(body));
-        } catch (TimeoutException e) {
-            return new Result(Outcome.TRANSIENT, "no answer within " + r.timeoutMs() + " ms");
-        } catch (ExecutionException e) {
-            return new Result(Outcome.TRANSIENT, "connection error: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(Outcome.TRANSIENT, "interrupted");
-        }
+        });
     }
 
     private static String enc(String s) {

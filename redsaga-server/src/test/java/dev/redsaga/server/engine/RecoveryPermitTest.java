@@ -14,6 +14,7 @@ import dev.redsaga.server.testing.FaultyStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,9 +25,9 @@ import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 /**
- * Recovery never blocks the scheduler thread: when the drive permits it counted are taken by a submit while it
- * claims, the claimed transactions wait for their lease to expire instead of the timer thread waiting for a permit
- * (which would stall every retry wake-up and timer of the instance).
+ * Recovery never waits for a drive permit: when the permits it counted are taken by a submit while it claims, the
+ * claimed transactions wait for their lease to expire instead of the timer task waiting for a permit (which
+ * stalled every retry wake-up and timer of the instance, and would deadlock the simulator's one thread).
  */
 class RecoveryPermitTest {
 
@@ -34,7 +35,9 @@ class RecoveryPermitTest {
     void recoveryDoesNotWaitForAPermitOnTheSchedulerThread() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         Semaphore entered = new Semaphore(0);
-        BranchTransport blocking = req -> {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+        BranchTransport blocking = req -> CompletableFuture.supplyAsync(() -> {
             entered.release();
             try {
                 release.await();
@@ -42,9 +45,7 @@ class RecoveryPermitTest {
                 Thread.currentThread().interrupt();
             }
             return new BranchTransport.Result(Outcome.SUCCESS, null);
-        };
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+        }, workers);
         EngineOptions options = new EngineOptions(60_000, 1_000, 60_000, 120_000, 10, 20, 1);
         CountDownLatch claimed = new CountDownLatch(1);
         TransactionService[] service = new TransactionService[1];
@@ -71,7 +72,8 @@ class RecoveryPermitTest {
                 }
             };
             SagaEngine engine = new SagaEngine(store, blocking, options, InstantSource.system(),
-                    RandomGenerator.of("L64X128MixRandom"), scheduler, workers, "me", new DriveListener() { });
+                    RandomGenerator.of("L64X128MixRandom"), EngineScheduler.of(scheduler, workers), "me",
+                    new DriveListener() { });
             service[0] = new TransactionService(store, engine, InstantSource.system());
             TransRequest orphan = saga("orphan", false);
             h2.insertIfAbsent(new TransactionRecord("orphan", "saga", TransStatus.SUBMITTED,
