@@ -3,13 +3,15 @@ package dev.redsaga.cli;
 import dev.redsaga.bench.BenchCommand;
 import dev.redsaga.example.orderstock.DemoCommand;
 import dev.redsaga.server.cli.ServerCommand;
+import dev.redsaga.testkit.sim.SimulateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code redsaga}: the one command line of the project; each job is a subcommand. */
 @Command(name = "redsaga", mixinStandardHelpOptions = true, version = "redsaga 0.1.0",
         description = "A saga distributed-transaction coordinator with Redis at its heart, speaking DTM's protocol.",
-        subcommands = {ServerCommand.class, DemoCommand.class, BenchCommand.class, TryBranchesCommand.class,
+        subcommands = {ServerCommand.class, DemoCommand.class, BenchCommand.class, SimulateCommand.class,
+            TryBranchesCommand.class,
             CommandLine.HelpCommand.class})
 public final class RedsagaCommand implements Runnable {
 

@@ -42,6 +42,7 @@ final class SagaDriver {
     private final String owner;
     private final Hooks hooks;
     private final Set<Drive> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<EngineMutant> mutants;
     private volatile boolean stopping;
 
     /** What the driver asks of its engine. */
@@ -53,7 +54,8 @@ final class SagaDriver {
     }
 
     SagaDriver(TransactionStore store, BranchTransport transport, SagaMachine machine, InstantSource clock,
-            EngineScheduler scheduler, EngineOptions options, String owner, Hooks hooks) {
+            EngineScheduler scheduler, EngineOptions options, String owner, Hooks hooks, Set<EngineMutant> mutants) {
+        this.mutants = mutants;
         this.store = store;
         this.transport = transport;
         this.machine = machine;
@@ -182,10 +184,19 @@ final class SagaDriver {
                     }
                     case Plan.Abort abort -> {
                         if (!inFlight.isEmpty()) {
-                            return; // no compensation may start while an action is still in flight
+                            if (!mutants.contains(EngineMutant.NOT_AWAITING_IN_FLIGHT)) {
+                                return; // no compensation may start while an action is still in flight
+                            }
+                            for (BranchCall c : inFlight) {
+                                p = p.with(c, BranchState.PENDING); // EngineMutant: in-flight calls forgotten
+                            }
+                            inFlight.clear();
                         }
-                        TransactionRecord next = write(rec, TransStatus.ABORTING, p, true, now + leaseMs(def),
-                                abort.reason(), now);
+                        TransactionRecord next = mutants.contains(EngineMutant.COMPENSATE_BEFORE_ABORT_STORED)
+                                ? new TransactionRecord(rec.gid(), rec.transType(), TransStatus.ABORTING,
+                                        rec.definition(), rec.progress(), rec.version(), rec.owner(), rec.nextDueAt(),
+                                        rec.createdAt(), now, null, abort.reason()) // EngineMutant: not stored
+                                : write(rec, TransStatus.ABORTING, p, true, now + leaseMs(def), abort.reason(), now);
                         if (next == null) {
                             end(null, DriveEnd.LOST);
                             return;

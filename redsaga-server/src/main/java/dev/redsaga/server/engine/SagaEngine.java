@@ -8,6 +8,7 @@ import dev.redsaga.server.store.TransactionStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -47,6 +48,19 @@ public final class SagaEngine implements AutoCloseable {
 
     public SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
             RandomGenerator random, EngineScheduler scheduler, String owner, DriveListener listener) {
+        this(store, transport, options, clock, random, scheduler, owner, listener, Set.of());
+    }
+
+    /** An engine built with deliberate bugs, for the simulator's proof that it finds them ({@link EngineMutant}). */
+    public static SagaEngine withMutants(TransactionStore store, BranchTransport transport, EngineOptions options,
+            InstantSource clock, RandomGenerator random, EngineScheduler scheduler, String owner,
+            DriveListener listener, Set<EngineMutant> mutants) {
+        return new SagaEngine(store, transport, options, clock, random, scheduler, owner, listener, Set.copyOf(mutants));
+    }
+
+    private SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
+            RandomGenerator random, EngineScheduler scheduler, String owner, DriveListener listener,
+            Set<EngineMutant> mutants) {
         this.store = store;
         this.options = options;
         this.clock = clock;
@@ -54,7 +68,7 @@ public final class SagaEngine implements AutoCloseable {
         this.owner = owner;
         this.listener = listener;
         this.drivePermits = new Semaphore(options.maxConcurrentDrives());
-        SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random));
+        SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), mutants);
         this.driver = new SagaDriver(store, transport, machine, clock, scheduler, options, owner, new SagaDriver.Hooks() {
             @Override
             public void wakeAt(long dueAt, TransactionRecord released) {
@@ -65,7 +79,7 @@ public final class SagaEngine implements AutoCloseable {
             public void ended(String gid, TransStatus status, DriveEnd end) {
                 listener.driveEnded(gid, status, end);
             }
-        });
+        }, mutants);
     }
 
     public String owner() {

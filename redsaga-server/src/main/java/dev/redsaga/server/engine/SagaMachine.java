@@ -19,9 +19,16 @@ import java.util.Set;
  */
 public final class SagaMachine {
     private final Backoff backoff;
+    private final boolean skipFailedStepCompensation;
 
     public SagaMachine(Backoff backoff) {
+        this(backoff, java.util.Set.of());
+    }
+
+    /** A machine with deliberate bugs, for the simulator only (see {@link EngineMutant}). */
+    SagaMachine(Backoff backoff, java.util.Set<EngineMutant> mutants) {
         this.backoff = backoff;
+        this.skipFailedStepCompensation = mutants.contains(EngineMutant.SKIP_FAILED_STEP_COMPENSATION);
     }
 
     /**
@@ -146,9 +153,12 @@ public final class SagaMachine {
     }
 
     /** An action that may have run must be undone; after a crash any action may have run. */
-    private static boolean needsCompensation(SagaDefinition def, SagaProgress p, int i) {
+    private boolean needsCompensation(SagaDefinition def, SagaProgress p, int i) {
         if (!def.steps().get(i).hasCompensation()) {
             return false;
+        }
+        if (skipFailedStepCompensation && p.actions().get(i).phase() == Phase.FAILED) {
+            return false; // EngineMutant: the failed step's compensation is skipped
         }
         return p.uncertain() || p.actions().get(i).phase() != Phase.PENDING;
     }

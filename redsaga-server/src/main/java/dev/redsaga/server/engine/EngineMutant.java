@@ -1,0 +1,15 @@
+package dev.redsaga.server.engine;
+
+/**
+ * Known bugs the engine can be built with, on purpose, so the simulator can prove it finds them
+ * ({@code redsaga simulate --mutant}). Nothing in the server wires one in: only the simulator's constructor of
+ * {@link SagaEngine} takes them.
+ */
+public enum EngineMutant {
+    /** An aborted saga does not compensate the step whose action failed (a late duplicate of it then hangs). */
+    SKIP_FAILED_STEP_COMPENSATION,
+    /** Compensations start before {@code aborting} is stored (a crash then lets recovery drive the saga forward). */
+    COMPENSATE_BEFORE_ABORT_STORED,
+    /** An abort goes ahead while calls are in flight, taking those calls for never started. */
+    NOT_AWAITING_IN_FLIGHT
+}

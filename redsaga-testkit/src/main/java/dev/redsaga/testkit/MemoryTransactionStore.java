@@ -1,0 +1,143 @@
+package dev.redsaga.testkit;
+
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.TransactionRecord;
+import dev.redsaga.server.store.TransactionStore;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A store in memory, for tests and the simulator: the whole {@link TransactionStore} contract (it passes the same
+ * contract suite as the real stores), with no durability beyond the object itself. Thread-safe; every method is one
+ * atomic step.
+ */
+public class MemoryTransactionStore implements TransactionStore {
+    private final Map<String, TransactionRecord> records = new HashMap<>();
+    private final Map<String, TransStatus> removed = new HashMap<>();
+    private final long retentionMs;
+
+    /** A store that keeps every transaction. */
+    public MemoryTransactionStore() {
+        this(Long.MAX_VALUE);
+    }
+
+    /** A store whose {@link #sweep} removes transactions finished more than {@code retentionMs} before it. */
+    public MemoryTransactionStore(long retentionMs) {
+        this.retentionMs = retentionMs;
+    }
+
+    @Override
+    public synchronized Optional<TransactionRecord> insertIfAbsent(TransactionRecord record) {
+        TransactionRecord existing = records.get(record.gid());
+        if (existing != null) {
+            return Optional.of(existing);
+        }
+        TransStatus gone = removed.get(record.gid());
+        if (gone != null) {
+            return Optional.of(TransactionRecord.removed(record.gid(), gone));
+        }
+        records.put(record.gid(), record);
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized Optional<TransactionRecord> find(String gid) {
+        return Optional.ofNullable(records.get(gid));
+    }
+
+    @Override
+    public synchronized boolean compareAndSet(TransactionRecord next) {
+        TransactionRecord current = records.get(next.gid());
+        if (current == null || !versionMatches(current, next)) {
+            return false;
+        }
+        records.put(next.gid(), next);
+        return true;
+    }
+
+    /** The fencing rule; the simulator's deliberately broken store overrides it. */
+    protected boolean versionMatches(TransactionRecord current, TransactionRecord next) {
+        return current.version() == next.version() - 1;
+    }
+
+    @Override
+    public synchronized List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
+        List<TransactionRecord> due = new ArrayList<>();
+        for (TransactionRecord r : records.values()) {
+            if (!r.status().isTerminal() && r.nextDueAt() != null && r.nextDueAt() <= now) {
+                due.add(r);
+            }
+        }
+        due.sort(Comparator.comparingLong(TransactionRecord::nextDueAt).thenComparing(TransactionRecord::gid));
+        List<TransactionRecord> claimed = new ArrayList<>();
+        for (TransactionRecord r : due.subList(0, Math.min(limit, due.size()))) {
+            TransactionRecord c = new TransactionRecord(r.gid(), r.transType(), r.status(), r.definition(),
+                    r.progress(), r.version() + 1, owner, leaseUntil, r.createdAt(), now, r.finishedAt(), r.reason());
+            records.put(c.gid(), c);
+            claimed.add(c);
+        }
+        return claimed;
+    }
+
+    @Override
+    public synchronized int sweep(long now) {
+        if (retentionMs == Long.MAX_VALUE) {
+            return 0;
+        }
+        List<String> gone = new ArrayList<>();
+        for (TransactionRecord r : records.values()) {
+            if (r.finishedAt() != null && r.finishedAt() <= now - retentionMs) {
+                gone.add(r.gid());
+            }
+        }
+        for (String gid : gone) {
+            removed.put(gid, records.remove(gid).status());
+        }
+        return gone.size();
+    }
+
+    @Override
+    public synchronized Page list(TransStatus status, String position, int limit) {
+        long posCreated = Long.MAX_VALUE;
+        String posGid = null;
+        if (position != null && !position.isEmpty()) {
+            int sep = position.indexOf(':');
+            try {
+                posCreated = Long.parseLong(position.substring(0, sep));
+                posGid = position.substring(sep + 1);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("position '" + position + "' is invalid: pass the next_position"
+                        + " of the previous page");
+            }
+        }
+        List<TransactionRecord> all = new ArrayList<>();
+        for (TransactionRecord r : records.values()) {
+            boolean before = r.createdAt() < posCreated
+                    || (r.createdAt() == posCreated && (posGid == null || r.gid().compareTo(posGid) < 0));
+            if (before && (status == null || r.status() == status)) {
+                all.add(r);
+            }
+        }
+        all.sort(Comparator.comparingLong(TransactionRecord::createdAt).thenComparing(TransactionRecord::gid)
+                .reversed());
+        if (all.size() <= limit) {
+            return new Page(all, null);
+        }
+        List<TransactionRecord> page = new ArrayList<>(all.subList(0, limit));
+        TransactionRecord last = page.get(limit - 1);
+        return new Page(page, last.createdAt() + ":" + last.gid());
+    }
+
+    @Override
+    public String describe() {
+        return "memory";
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,108 @@
+package dev.redsaga.testkit.sim;
+
+import dev.redsaga.client.barrier.BranchBarrier;
+import dev.redsaga.client.barrier.JdbcBarrier;
+import dev.redsaga.protocol.BranchOp;
+import dev.redsaga.protocol.Outcome;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The simulated services: every branch keeps its business effect in an H2 database behind the real
+ * {@link JdbcBarrier} (or, for a barrier mutant, the simulator's copy with that bug). An action writes two effect
+ * rows, {@code a} then {@code b}, and may refuse (FAILURE) or die half-way with an {@code Error}; a compensation
+ * writes its two rows. The checker reads the rows back.
+ */
+final class Participants implements AutoCloseable {
+    private final Connection db;
+    private final JdbcBarrier barrier;
+    private final MutatedBarrier mutated;
+    private final PreparedStatement effect;
+
+    /** What the business does on one delivery, decided by the schedule's random draws. */
+    enum Behaviour { NORMAL, REFUSE, DIE_HALF_WAY }
+
+    Participants(Mutant mutant) {
+        try {
+            db = DriverManager.getConnection("jdbc:h2:mem:");
+            barrier = JdbcBarrier.of(JdbcBarrier.Dialect.H2);
+            barrier.createTableIfMissing(db);
+            try (Statement s = db.createStatement()) {
+                s.execute("CREATE TABLE effects (gid VARCHAR(128), branch_id VARCHAR(8), op VARCHAR(16), part CHAR(1))");
+            }
+            effect = db.prepareStatement("INSERT INTO effects VALUES (?, ?, ?, ?)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot set up the simulated services' database: " + e.getMessage(), e);
+        }
+        mutated = mutant == Mutant.EMPTY_COMPENSATION_WITHOUT_COMMIT || mutant == Mutant.ERROR_COMMITS_HALF_DONE_BUSINESS
+                ? new MutatedBarrier(mutant) : null;
+    }
+
+    /** Empties the database for the next schedule. */
+    void reset() {
+        try (Statement s = db.createStatement()) {
+            s.execute("TRUNCATE TABLE effects");
+            s.execute("TRUNCATE TABLE barrier");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One delivered branch request; its answer as the coordinator would classify it. */
+    Outcome handle(String gid, String branchId, BranchOp op, Behaviour behaviour) {
+        BranchBarrier b = new BranchBarrier("saga", gid, branchId, op);
+        JdbcBarrier.Business business = tx -> {
+            write(gid, branchId, op, "a");
+            if (behaviour == Behaviour.DIE_HALF_WAY) {
+                throw new AssertionError("simulated: the business died half-way");
+            }
+            write(gid, branchId, op, "b");
+            return op == BranchOp.ACTION && behaviour == Behaviour.REFUSE ? Outcome.FAILURE : Outcome.SUCCESS;
+        };
+        try {
+            return mutated != null ? mutated.call(db, b, business) : barrier.call(db, b, business);
+        } catch (SQLException | RuntimeException | Error e) {
+            return Outcome.TRANSIENT; // the service answers 500; the coordinator retries
+        }
+    }
+
+    private void write(String gid, String branchId, BranchOp op, String part) throws SQLException {
+        effect.setString(1, gid);
+        effect.setString(2, branchId);
+        effect.setString(3, op.wire());
+        effect.setString(4, part);
+        effect.executeUpdate();
+    }
+
+    /** Effect rows of {@code gid}: key {@code branch/op/part} → count. */
+    Map<String, Integer> effects(String gid) {
+        Map<String, Integer> out = new HashMap<>();
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT branch_id, op, part, COUNT(*) FROM effects WHERE gid = ? GROUP BY branch_id, op, part")) {
+            ps.setString(1, gid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3), rs.getInt(4));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            // in-memory: nothing to lose
+        }
+    }
+}
