@@ -43,7 +43,7 @@ public final class RedsagaServer implements AutoCloseable {
         this.transport = new HttpBranchTransport(256);
         this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
-        TransactionService service = new TransactionService(store, engine, InstantSource.system());
+        TransactionService service = new TransactionService(store, engine);
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",

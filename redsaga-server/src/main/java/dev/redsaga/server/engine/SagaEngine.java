@@ -8,6 +8,7 @@ import dev.redsaga.server.store.TransactionStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +32,8 @@ public final class SagaEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SagaEngine.class);
     /** How often the store's retention is applied; several instances may sweep, each removal is atomic. */
     private static final long SWEEP_INTERVAL_MS = 60_000;
+    private static final int MAX_CAS_TRIES = 8;
+    private static final String TRANS_TYPE = "saga";
 
     private final TransactionStore store;
     private final EngineOptions options;
@@ -133,6 +136,171 @@ public final class SagaEngine implements AutoCloseable {
         }
     }
 
+    // --- commands: what a client asks of a transaction ---
+
+    /**
+     * Stores a submitted saga and drives it ({@code definition} is its stored form). The answer comes only after
+     * the store acknowledged it, so an acknowledged submit survives any crash. The same gid with the same body is
+     * accepted again without running twice; a prepared saga with the same body starts.
+     *
+     * @param wait whether to wait for the first drive to end and say how it ended
+     * @throws CommandRefusedException GID_TAKEN when the gid names another transaction
+     */
+    public SubmitResult submit(SagaDefinition def, String definition, boolean wait) {
+        long now = clock.millis();
+        TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.SUBMITTED, definition,
+                ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def), now, now, null,
+                null);
+        Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
+        if (existing.isEmpty()) {
+            return driveFor(new Transaction(fresh, def, SagaProgress.initial(def.size())), wait);
+        }
+        TransactionRecord stored = existing.get();
+        requireSameBody(stored, definition);
+        if (stored.status() == TransStatus.PREPARED) {
+            TransactionRecord submitted = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
+                    now + leaseMs(def), now, null);
+            if (store.compareAndSet(submitted)) {
+                return driveFor(load(submitted), wait);
+            }
+            stored = store.find(def.gid()).orElseThrow();
+        }
+        return resultOf(stored.status(), wait);
+    }
+
+    /**
+     * Stores a saga as {@code prepared}: it runs only once submitted, and fails after its {@code timeout_to_fail}.
+     *
+     * @throws CommandRefusedException GID_TAKEN for another transaction's gid, CONFLICT when it is past prepared
+     */
+    public void prepare(SagaDefinition def, String definition) {
+        long now = clock.millis();
+        long timeout = def.options().timeoutToFailMs();
+        TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.PREPARED, definition,
+                ProgressCodec.encode(SagaProgress.initial(def.size()).releasedAt(1)), 1, null,
+                timeout > 0 ? now + timeout : null, now, now, null, null);
+        Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
+        if (existing.isPresent()) {
+            requireSameBody(existing.get(), definition);
+            if (existing.get().status() != TransStatus.PREPARED) {
+                throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + def.gid()
+                        + " is already " + existing.get().status().wire() + "; it cannot be prepared again");
+            }
+        }
+    }
+
+    /**
+     * Aborts a transaction: a prepared one fails at once (nothing ran); a submitted one moves to aborting — which
+     * fences off whoever drives it now — and is compensated here. Aborting an aborting or failed one is a no-op.
+     *
+     * @throws CommandRefusedException NOT_FOUND, or CONFLICT for a succeeded one (or one that kept changing)
+     */
+    public void abort(String gid) {
+        for (int i = 0; i < MAX_CAS_TRIES; i++) {
+            TransactionRecord r = find(gid);
+            long now = clock.millis();
+            switch (r.status()) {
+                case ABORTING, FAILED -> {
+                    return;
+                }
+                case SUCCEEDED -> throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT,
+                        "transaction " + gid + " already succeeded; it cannot be aborted");
+                case PREPARED -> {
+                    if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null, now,
+                            "aborted before submit"))) {
+                        return;
+                    }
+                }
+                case SUBMITTED -> {
+                    // the effects of whoever drove it so far are unknown here: compensate every step
+                    Transaction t = load(r);
+                    SagaProgress p = t.progress().asUncertain().held();
+                    TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(p), owner,
+                            now + leaseMs(t.definition()), now, "aborted by request");
+                    if (store.compareAndSet(aborting)) {
+                        driveLater(new Transaction(aborting, t.definition(), p));
+                        return;
+                    }
+                }
+            }
+        }
+        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                + " kept changing; try the abort again");
+    }
+
+    /**
+     * Stops a transaction where it is and marks it failed, without calling any branch: the operator's last resort
+     * for a saga whose compensation can never succeed.
+     *
+     * @throws CommandRefusedException NOT_FOUND, or CONFLICT when it already ended (or kept changing)
+     */
+    public void forceStop(String gid) {
+        for (int i = 0; i < MAX_CAS_TRIES; i++) {
+            TransactionRecord r = find(gid);
+            if (r.status().isTerminal()) {
+                throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                        + " is already " + r.status().wire());
+            }
+            if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null, clock.millis(),
+                    "stopped by forceStop" + (r.reason() == null ? "" : " (was: " + r.reason() + ")")))) {
+                return;
+            }
+        }
+        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                + " kept changing; try forceStop again");
+    }
+
+    private TransactionRecord find(String gid) {
+        return store.find(gid).orElseThrow(() -> new CommandRefusedException(CommandRefusedException.Reason.NOT_FOUND,
+                "no transaction with gid " + gid));
+    }
+
+    private SubmitResult driveFor(Transaction t, boolean wait) {
+        if (!wait) {
+            driveLater(t);
+            return SubmitResult.ACCEPTED;
+        }
+        DriveListener.DriveResult result = driveHere(t);
+        return switch (result.end()) {
+            case FINISHED -> resultOf(result.status(), true);
+            // someone else moved it (an abort, another instance), or the store failed mid-drive: it is stored,
+            // so whatever happens next it runs on — say what it is now, or that it is still running
+            case LOST -> {
+                try {
+                    yield resultOf(find(t.record().gid()).status(), true);
+                } catch (StoreException e) {
+                    yield SubmitResult.ONGOING;
+                }
+            }
+            case WAITING, HANDED_BACK -> SubmitResult.ONGOING;
+        };
+    }
+
+    private static SubmitResult resultOf(TransStatus status, boolean wait) {
+        if (!wait) {
+            return SubmitResult.ACCEPTED;
+        }
+        return switch (status) {
+            case SUCCEEDED -> SubmitResult.SUCCEEDED;
+            case FAILED -> SubmitResult.FAILED;
+            default -> SubmitResult.ONGOING;
+        };
+    }
+
+    private static void requireSameBody(TransactionRecord stored, String definition) {
+        if (stored.isRemoved()) {
+            throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
+                    + " was used by a transaction that ended " + stored.status().wire() + " and was removed after the "
+                    + "store's retention; a gid runs once: use a new gid (GET /api/dtmsvr/newGid) for a new saga");
+        }
+        if (!stored.definition().equals(definition)) {
+            throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
+                    + " already holds a different transaction; use a new gid (GET /api/dtmsvr/newGid) for a new saga");
+        }
+    }
+
+    // --- the runtime ---
+
     /** Parses a stored transaction, detecting whether an owner died holding it (see {@link SagaProgress}). */
     public Transaction load(TransactionRecord r) {
         SagaDefinition def = SagaDefinition.parse(ProgressCodec.decodeDefinition(r.definition()), options);
@@ -143,8 +311,8 @@ public final class SagaEngine implements AutoCloseable {
         return new Transaction(r, def, p);
     }
 
-    /** The lease to take when inserting or claiming {@code def}. */
-    public long leaseMs(SagaDefinition def) {
+    /** The one lease rule: how long an instance holds {@code def} before others may claim it. */
+    long leaseMs(SagaDefinition def) {
         return driver.leaseMs(def);
     }
 

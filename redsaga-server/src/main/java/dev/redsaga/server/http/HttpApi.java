@@ -8,7 +8,7 @@ import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.service.RequestException;
-import dev.redsaga.server.service.SubmitResult;
+import dev.redsaga.server.engine.SubmitResult;
 import dev.redsaga.server.service.TransactionService;
 import java.io.IOException;
 import java.io.InputStream;

@@ -11,38 +11,34 @@ import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransView;
 import dev.redsaga.server.engine.BranchState;
-import dev.redsaga.server.engine.DriveListener;
+import dev.redsaga.server.engine.CommandRefusedException;
 import dev.redsaga.server.engine.InvalidTransactionException;
 import dev.redsaga.server.engine.ProgressCodec;
 import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
-import dev.redsaga.server.engine.Transaction;
+import dev.redsaga.server.engine.SubmitResult;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The coordinator's operations, one method per protocol endpoint (DTM's svcSubmit, svcPrepare, ...). Transport
- * independent: the HTTP layer maps requests here and {@link RequestException}s to status codes.
+ * The coordinator's operations, one method per protocol endpoint (DTM's svcSubmit, svcPrepare, ...): validates the
+ * request, hands the command to the engine, and renders views. Transport independent: the HTTP layer maps requests
+ * here and {@link RequestException}s — the only exceptions it sees — to status codes.
  */
 public final class TransactionService {
-    private static final int MAX_CAS_TRIES = 8;
 
     private final TransactionStore store;
     private final SagaEngine engine;
-    private final InstantSource clock;
 
-    public TransactionService(TransactionStore store, SagaEngine engine, InstantSource clock) {
+    public TransactionService(TransactionStore store, SagaEngine engine) {
         this.store = store;
         this.engine = engine;
-        this.clock = clock;
     }
 
     public String newGid() {
@@ -50,65 +46,24 @@ public final class TransactionService {
     }
 
     /**
-     * Stores the saga, then drives it. The reply is sent only after the store accepted it, so an acknowledged
-     * submit survives any crash. A store error before the insert is acknowledged is an error to the caller
-     * ({@link RequestException.Kind#UNAVAILABLE} when nothing was written, {@link RequestException.Kind#OUTCOME_UNKNOWN}
-     * when the insert may have happened); once it is acknowledged, no reply says it was not done. The same gid with
-     * the same body is accepted again without running twice; with a different body it is refused.
+     * Validates the saga and hands it to the engine, which stores it, then drives it. A store error before the
+     * insert is acknowledged is an error to the caller ({@link RequestException.Kind#UNAVAILABLE} when nothing was
+     * written, {@link RequestException.Kind#OUTCOME_UNKNOWN} when the insert may have happened); once it is
+     * acknowledged, no reply says it was not done.
      */
     public SubmitResult submit(TransRequest req) {
-        return guarded(req.gid(), "the submit", () -> submitGuarded(req));
-    }
-
-    private SubmitResult submitGuarded(TransRequest req) {
         SagaDefinition def = parse(req);
-        boolean wait = Boolean.TRUE.equals(req.waitResult());
-        String definition = ProgressCodec.encodeDefinition(req);
-        long now = clock.millis();
-        TransactionRecord fresh = new TransactionRecord(def.gid(), req.transType(), TransStatus.SUBMITTED, definition,
-                ProgressCodec.encode(SagaProgress.initial(def.size())), 1, engine.owner(),
-                now + engine.leaseMs(def), now, now, null, null);
-        Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
-        if (existing.isEmpty()) {
-            return drive(new Transaction(fresh, def, SagaProgress.initial(def.size())), wait);
-        }
-        TransactionRecord stored = existing.get();
-        requireSameBody(stored, definition, req);
-        if (stored.status() == TransStatus.PREPARED) {
-            TransactionRecord submitted = stored.next(TransStatus.SUBMITTED, stored.progress(), engine.owner(),
-                    now + engine.leaseMs(def), now, null);
-            if (store.compareAndSet(submitted)) {
-                return drive(engine.load(submitted), wait);
-            }
-            stored = store.find(req.gid()).orElseThrow();
-        }
-        return resultOf(stored.status(), wait);
+        return guarded(req.gid(), "the submit", () -> engine.submit(def, ProgressCodec.encodeDefinition(req),
+                Boolean.TRUE.equals(req.waitResult())));
     }
 
     /** Stores a saga as {@code prepared}: it runs only once submitted, and fails after {@code timeout_to_fail}. */
     public void prepare(TransRequest req) {
+        SagaDefinition def = parse(req);
         guarded(req.gid(), "the prepare", () -> {
-            prepareGuarded(req);
+            engine.prepare(def, ProgressCodec.encodeDefinition(req));
             return null;
         });
-    }
-
-    private void prepareGuarded(TransRequest req) {
-        SagaDefinition def = parse(req);
-        String definition = ProgressCodec.encodeDefinition(req);
-        long now = clock.millis();
-        long timeout = def.options().timeoutToFailMs();
-        TransactionRecord fresh = new TransactionRecord(def.gid(), req.transType(), TransStatus.PREPARED, definition,
-                ProgressCodec.encode(SagaProgress.initial(def.size()).releasedAt(1)), 1, null,
-                timeout > 0 ? now + timeout : null, now, now, null, null);
-        Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
-        if (existing.isPresent()) {
-            requireSameBody(existing.get(), definition, req);
-            if (existing.get().status() != TransStatus.PREPARED) {
-                throw RequestException.conflict("transaction " + req.gid() + " is already "
-                        + existing.get().status().wire() + "; it cannot be prepared again");
-            }
-        }
     }
 
     /**
@@ -116,42 +71,11 @@ public final class TransactionService {
      * compensates. Aborting an aborting or failed one is a no-op; a succeeded one cannot be aborted.
      */
     public void abort(TransRequest req) {
-        guarded(req.gid(), "the abort", () -> {
-            abortGuarded(req);
+        String gid = requireGid(req.gid());
+        guarded(gid, "the abort", () -> {
+            engine.abort(gid);
             return null;
         });
-    }
-
-    private void abortGuarded(TransRequest req) {
-        String gid = requireGid(req.gid());
-        for (int i = 0; i < MAX_CAS_TRIES; i++) {
-            TransactionRecord r = find(gid);
-            long now = clock.millis();
-            switch (r.status()) {
-                case ABORTING, FAILED -> {
-                    return;
-                }
-                case SUCCEEDED -> throw RequestException.conflict("transaction " + gid
-                        + " already succeeded; it cannot be aborted");
-                case PREPARED -> {
-                    if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null, now,
-                            "aborted before submit"))) {
-                        return;
-                    }
-                }
-                case SUBMITTED -> {
-                    // whoever drives it now is fenced off by this write; its effects so far are unknown here
-                    SagaProgress p = ProgressCodec.decode(r.progress()).asUncertain().held();
-                    TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(p), engine.owner(),
-                            now + engine.options().leaseMs(), now, "aborted by request");
-                    if (store.compareAndSet(aborting)) {
-                        engine.driveLater(engine.load(aborting));
-                        return;
-                    }
-                }
-            }
-        }
-        throw RequestException.conflict("transaction " + gid + " kept changing; try the abort again");
     }
 
     /**
@@ -159,25 +83,11 @@ public final class TransactionService {
      * resort for a saga whose compensation can never succeed.
      */
     public void forceStop(String gidParam) {
-        guarded(gidParam, "the forceStop", () -> {
-            forceStopGuarded(gidParam);
+        String gid = requireGid(gidParam);
+        guarded(gid, "the forceStop", () -> {
+            engine.forceStop(gid);
             return null;
         });
-    }
-
-    private void forceStopGuarded(String gidParam) {
-        String gid = requireGid(gidParam);
-        for (int i = 0; i < MAX_CAS_TRIES; i++) {
-            TransactionRecord r = find(gid);
-            if (r.status().isTerminal()) {
-                throw RequestException.conflict("transaction " + gid + " is already " + r.status().wire());
-            }
-            if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null, clock.millis(),
-                    "stopped by forceStop" + (r.reason() == null ? "" : " (was: " + r.reason() + ")")))) {
-                return;
-            }
-        }
-        throw RequestException.conflict("transaction " + gid + " kept changing; try forceStop again");
     }
 
     public QueryReply query(String gidParam) {
@@ -226,27 +136,6 @@ public final class TransactionService {
         return new ListReply(views, page.nextPosition());
     }
 
-    private SubmitResult drive(Transaction t, boolean wait) {
-        if (!wait) {
-            engine.driveLater(t);
-            return SubmitResult.ACCEPTED;
-        }
-        DriveListener.DriveResult result = engine.driveHere(t);
-        return switch (result.end()) {
-            case FINISHED -> resultOf(result.status(), true);
-            // someone else moved it (an abort, another instance), or the store failed mid-drive: it is stored,
-            // so whatever happens next it runs on — say what it is now, or that it is still running
-            case LOST -> {
-                try {
-                    yield resultOf(find(t.record().gid()).status(), true);
-                } catch (StoreException e) {
-                    yield SubmitResult.ONGOING;
-                }
-            }
-            case WAITING, HANDED_BACK -> SubmitResult.ONGOING;
-        };
-    }
-
     /**
      * Runs a service call, turning a store failure into what the caller must be told: nothing was done, or —
      * when a write reached the store and no answer came back — that it may have been done.
@@ -254,6 +143,13 @@ public final class TransactionService {
     private static <T> T guarded(String gid, String what, Supplier<T> call) {
         try {
             return call.get();
+        } catch (CommandRefusedException e) {
+            throw switch (e.reason()) {
+                // 400, not 409: on submit, 409 means "the saga failed", and reusing a gid is the caller's mistake
+                case GID_TAKEN -> RequestException.invalid(e.getMessage());
+                case CONFLICT -> RequestException.conflict(e.getMessage());
+                case NOT_FOUND -> RequestException.notFound(e.getMessage());
+            };
         } catch (StoreException e) {
             if (e.outcomeUnknown()) {
                 throw RequestException.outcomeUnknown("the store did not confirm " + what + " of " + gid
@@ -264,35 +160,11 @@ public final class TransactionService {
         }
     }
 
-    private static SubmitResult resultOf(TransStatus status, boolean wait) {
-        if (!wait) {
-            return SubmitResult.ACCEPTED;
-        }
-        return switch (status) {
-            case SUCCEEDED -> SubmitResult.SUCCEEDED;
-            case FAILED -> SubmitResult.FAILED;
-            default -> SubmitResult.ONGOING;
-        };
-    }
-
     private SagaDefinition parse(TransRequest req) {
         try {
             return SagaDefinition.parse(req, engine.options());
         } catch (InvalidTransactionException e) {
             throw RequestException.invalid(e.getMessage());
-        }
-    }
-
-    private static void requireSameBody(TransactionRecord stored, String definition, TransRequest req) {
-        if (stored.isRemoved()) {
-            throw RequestException.invalid("gid " + req.gid() + " was used by a transaction that ended "
-                    + stored.status().wire() + " and was removed after the store's retention; a gid runs once: use a "
-                    + "new gid (GET /api/dtmsvr/newGid) for a new saga");
-        }
-        if (!stored.definition().equals(definition)) {
-            // 400, not 409: on submit, 409 means "the saga failed", and reusing a gid is the caller's mistake
-            throw RequestException.invalid("gid " + req.gid() + " already holds a different transaction; "
-                    + "use a new gid (GET /api/dtmsvr/newGid) for a new saga");
         }
     }
 

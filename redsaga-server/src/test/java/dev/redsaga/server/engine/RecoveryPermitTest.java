@@ -74,7 +74,7 @@ class RecoveryPermitTest {
             SagaEngine engine = new SagaEngine(store, blocking, options, InstantSource.system(),
                     RandomGenerator.of("L64X128MixRandom"), EngineScheduler.of(scheduler, workers), "me",
                     new DriveListener() { });
-            service[0] = new TransactionService(store, engine, InstantSource.system());
+            service[0] = new TransactionService(store, engine);
             TransRequest orphan = saga("orphan", false);
             h2.insertIfAbsent(new TransactionRecord("orphan", "saga", TransStatus.SUBMITTED,
                     ProgressCodec.encodeDefinition(orphan), ProgressCodec.encode(SagaProgress.initial(1)), 1, "dead",

@@ -35,7 +35,7 @@ class RedisReplicationIT {
         try (RedisServerProcess master = new RedisServerProcess(Files.createDirectories(dir.resolve("master"))).start();
              RedisServerProcess replica = new RedisServerProcess(Files.createDirectories(dir.resolve("replica")))
                      .replicaOf(master.port());
-             RedisTransactionStore store = RedisTransactionStore.open(master.uri() + "?wait-replicas=1&wait-timeout=300",
+             RedisTransactionStore store = RedisTransactionStore.open(master.uri() + "?wait-replicas=1&wait-timeout=2000",
                      RedisTransactionStore.Options.defaults())) {
             assertThatThrownBy(() -> store.insertIfAbsent(record("alone")))
                     .isInstanceOfSatisfying(StoreException.class, e -> {
@@ -47,8 +47,15 @@ class RedisReplicationIT {
             replica.start();
             RedisClient client = RedisClient.create(replica.uri());
             try (StatefulRedisConnection<String, String> c = client.connect()) {
-                Await.until(Duration.ofSeconds(20), "the replica to sync",
-                        () -> c.sync().info("replication").contains("master_link_status:up"));
+                RedisClient masterClient = RedisClient.create(master.uri());
+                try (StatefulRedisConnection<String, String> m = masterClient.connect()) {
+                    // the master counts a replica for WAIT once it is online and acknowledging offsets
+                    Await.until(Duration.ofSeconds(20), "the replica to sync",
+                            () -> c.sync().info("replication").contains("master_link_status:up")
+                                    && m.sync().info("replication").contains("state=online"));
+                } finally {
+                    masterClient.shutdown();
+                }
                 assertThat(store.insertIfAbsent(record("replicated"))).isEmpty();
                 TransactionRecord next = record("replicated").next(TransStatus.ABORTING, "{}", "me", 9L, 2, "x");
                 assertThat(store.compareAndSet(next)).isTrue();

@@ -76,7 +76,7 @@ final class Schedule {
                     ? Set.of(mutant.engine()) : Set.of();
             engine = SagaEngine.withMutants(view, world.transport(node), ENGINE, node, world.random.split(), node,
                     node.name() + "#" + incarnation, new DriveListener() { }, engineMutants);
-            service = new TransactionService(view, engine, node);
+            service = new TransactionService(view, engine);
             engine.start();
             up = true;
             world.trace(node + " up as " + node.name() + "#" + incarnation);

@@ -1,4 +1,4 @@
-package dev.redsaga.server.service;
+package dev.redsaga.server.engine;
 
 /** The answer to a submit: accepted (runs on), or with {@code wait_result} its outcome so far. */
 public enum SubmitResult {
