@@ -41,6 +41,7 @@ public class MemoryTransactionStore implements TransactionStore {
             return Optional.of(TransactionRecord.removed(record.gid(), gone));
         }
         records.put(record.gid(), record);
+        written(null, record);
         return Optional.empty();
     }
 
@@ -56,7 +57,21 @@ public class MemoryTransactionStore implements TransactionStore {
             return false;
         }
         records.put(next.gid(), next);
+        written(current, next);
         return true;
+    }
+
+    /** Called, under the store's lock, after each write ({@code before} is {@code null} for an insert). */
+    protected void written(TransactionRecord before, TransactionRecord after) {
+    }
+
+    /** Puts {@code gid} back to {@code record}, or removes it when {@code null}: for simulated lost writes. */
+    protected synchronized void restore(String gid, TransactionRecord record) {
+        if (record == null) {
+            records.remove(gid);
+        } else {
+            records.put(gid, record);
+        }
     }
 
     /** The fencing rule; the simulator's deliberately broken store overrides it. */
@@ -78,6 +93,7 @@ public class MemoryTransactionStore implements TransactionStore {
             TransactionRecord c = new TransactionRecord(r.gid(), r.transType(), r.status(), r.definition(),
                     r.progress(), r.version() + 1, owner, leaseUntil, r.createdAt(), now, r.finishedAt(), r.reason());
             records.put(c.gid(), c);
+            written(r, c);
             claimed.add(c);
         }
         return claimed;

@@ -34,6 +34,7 @@ final class Schedule {
 
     private final long seed;
     private final Mutant mutant;
+    private final boolean lostWrites;
     private final World world;
     private final SimStore store;
     private final Coordinator[] nodes = new Coordinator[NODES];
@@ -91,11 +92,12 @@ final class Schedule {
         }
     }
 
-    Schedule(long seed, Mutant mutant, Participants participants, boolean tracing) {
+    Schedule(long seed, Mutant mutant, boolean lostWrites, Participants participants, boolean tracing) {
         this.seed = seed;
         this.mutant = mutant;
+        this.lostWrites = lostWrites;
         this.world = new World(seed, participants, tracing);
-        this.store = new SimStore(mutant, world::trace);
+        this.store = new SimStore(mutant, world::trace, world.sched::now);
         this.start = world.sched.now();
     }
 
@@ -248,6 +250,17 @@ final class Schedule {
     }
 
     private void planProcessFaults() {
+        if (lostWrites && world.random.nextInt(3) > 0) {
+            // the store restarts without the writes of its last second (Redis with appendfsync everysec), or a
+            // failover promotes a replica that had not received them
+            long at = start + 500 + world.random.nextLong(FAULTS_FOR_MS - 500);
+            world.sched.at(at, null, () -> {
+                long window = 1 + world.random.nextLong(1_000);
+                int lost = store.loseWritesSince(world.sched.now() - window);
+                world.count(World.Fault.LOST_WRITES);
+                world.trace("the store lost its last " + window + " ms: " + lost + " writes");
+            });
+        }
         for (Coordinator c : nodes) {
             // process faults land mostly while the sagas run (submitted in the first 5 s), some later
             if (world.random.nextInt(2) == 0) {

@@ -25,6 +25,10 @@ public final class SimulateCommand implements Callable<Integer> {
             + "'list' names them")
     String mutant;
 
+    @Option(names = "--lost-writes", description = "let the store forget its last second of acknowledged writes "
+            + "(as Redis with appendfsync everysec on a crash, or a failover to a lagging replica)")
+    boolean lostWrites;
+
     @Option(names = "--json", description = "print, as the last line, one JSON object with the figures")
     boolean json;
 
@@ -52,7 +56,7 @@ public final class SimulateCommand implements Callable<Integer> {
             err.println("redsaga simulate: --seeds must be at least 1, was " + seeds);
             return 2;
         }
-        try (Simulator sim = new Simulator(m)) {
+        try (Simulator sim = new Simulator(m, lostWrites)) {
             if (seed != null && seeds == null) {
                 return replay(sim, seed, m, out);
             }
@@ -69,8 +73,8 @@ public final class SimulateCommand implements Callable<Integer> {
                 out.println("  " + v);
             }
             if (!r.failingSeeds().isEmpty()) {
-                out.printf("  replay one: ./redsaga simulate --seed %d%s%n", r.failingSeeds().getFirst(),
-                        m == null ? "" : " --mutant " + m.cliName());
+                out.printf("  replay one: ./redsaga simulate --seed %d%s%s%n", r.failingSeeds().getFirst(),
+                        m == null ? "" : " --mutant " + m.cliName(), lostWrites ? " --lost-writes" : "");
             }
             if (json) {
                 ObjectNode j = WireJson.mapper().createObjectNode();
@@ -79,6 +83,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 j.put("schedules_per_s", Math.round(r.schedulesPerSecond() * 10) / 10.0);
                 j.put("first_seed", first);
                 j.put("mutant", m == null ? null : m.cliName());
+                j.put("lost_writes", lostWrites);
                 j.putPOJO("failing_seeds", r.failingSeeds());
                 j.putPOJO("faults", r.faults());
                 j.put("events", r.events());

@@ -12,6 +12,7 @@ import java.util.Map;
  */
 public final class Simulator implements AutoCloseable {
     private final Mutant mutant;
+    private final boolean lostWrites;
     private final Participants participants;
     private final ch.qos.logback.classic.Logger engineLog =
             (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.redsaga.server");
@@ -19,7 +20,16 @@ public final class Simulator implements AutoCloseable {
 
     /** @param mutant a known bug to switch on, or {@code null} for the real engine and barrier */
     public Simulator(Mutant mutant) {
+        this(mutant, false);
+    }
+
+    /**
+     * @param lostWrites whether the store may forget its last second of acknowledged writes (a store whose writes
+     *                   are not durable when acknowledged), to show what that does to the invariants
+     */
+    public Simulator(Mutant mutant, boolean lostWrites) {
         this.mutant = mutant;
+        this.lostWrites = lostWrites;
         this.participants = new Participants(mutant);
         // the injected faults would log thousands of warnings a second; the trace of a replay says what happened
         engineLog.setLevel(ch.qos.logback.classic.Level.OFF);
@@ -58,7 +68,7 @@ public final class Simulator implements AutoCloseable {
 
     /** One schedule; with {@code tracing}, its trace of events is kept (for a replay). */
     public ScheduleResult runOne(long seed, boolean tracing) {
-        return new Schedule(seed, mutant, participants, tracing).run();
+        return new Schedule(seed, mutant, lostWrites, participants, tracing).run();
     }
 
     @Override

@@ -20,7 +20,7 @@ final class World {
     /** The kinds of fault injected, counted for the report. */
     enum Fault {
         REQUEST_LOST, ANSWER_LOST, DELIVERY_LATE, DUPLICATE, ONGOING, BUSINESS_REFUSAL, BUSINESS_DIED,
-        STORE_FAILED, STORE_AMBIGUOUS, CRASH, PAUSE, CLOCK_JUMP, ABORT
+        STORE_FAILED, STORE_AMBIGUOUS, LOST_WRITES, CRASH, PAUSE, CLOCK_JUMP, ABORT
     }
 
     /** What a store call meets. */

@@ -35,6 +35,22 @@ class SimulatorTest {
         }
     }
 
+    /**
+     * A store that forgets acknowledged writes breaks the invariants however correct the engine: a lost transition
+     * takes the version backwards, and fencing with it. This is why a store setting must make a write durable (or
+     * replicated) before it is acknowledged (docs/stores.md).
+     */
+    @Test
+    void aStoreThatLosesAcknowledgedWritesBreaksTheInvariants() {
+        try (Simulator sim = new Simulator(null, true)) {
+            Simulator.Report r = sim.run(1, 5_000);
+            System.out.println("lost writes: " + r.violations() + " of 5,000 schedules, e.g. "
+                    + r.firstViolations().getFirst());
+            assertThat(r.faults()).containsKey("lost_writes");
+            assertThat(r.violations()).isPositive();
+        }
+    }
+
     @Test
     void aSeedReplaysExactly() {
         try (Simulator sim = new Simulator(Mutant.NOT_AWAITING_IN_FLIGHT)) {
