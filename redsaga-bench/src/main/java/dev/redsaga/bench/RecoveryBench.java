@@ -6,8 +6,11 @@ import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.config.StoreFactory;
+import dev.redsaga.server.engine.DefinitionCodec;
 import dev.redsaga.server.engine.DriveListener;
+import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.engine.ProgressCodec;
+import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -38,7 +41,8 @@ final class RecoveryBench {
                             new SagaStep(base + "/a", base + "/a-undo"), new SagaStep(base + "/b", base + "/b-undo")),
                             List.of("{}", "{}"), null, null, null, null, null, null, null, null);
                     store.insertIfAbsent(new TransactionRecord(gid, "saga", TransStatus.SUBMITTED,
-                            ProgressCodec.encodeDefinition(req), ProgressCodec.encode(SagaProgress.initial(2)), 1,
+                            DefinitionCodec.encode(SagaDefinition.parse(req, EngineOptions.defaults())),
+                            ProgressCodec.encode(SagaProgress.initial(2)), 1,
                             "crashed-instance", past, past, past, null, null));
                 }
             }

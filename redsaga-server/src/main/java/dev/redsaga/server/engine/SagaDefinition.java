@@ -16,10 +16,13 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A validated saga: its steps, resolved options and, for a concurrent saga, each step's predecessors.
- * {@link #parse} is the one place a submitted body is checked; every message names the field and the fix.
+ * A validated saga: its steps, resolved options, for a concurrent saga each step's predecessors, and the
+ * {@code custom_data} it was submitted with (shown back in queries). {@link #parse} is the one place a submitted
+ * body is checked; every message names the field and the fix. Once stored, a definition is read back as stored
+ * ({@link DefinitionCodec}), never validated again.
  */
-public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, List<List<Integer>> predecessors) {
+public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, List<List<Integer>> predecessors,
+        String customData) {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final long MAX_SECONDS = 365L * 24 * 3600;
 
@@ -83,7 +86,7 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
                 nonNegative(r.retryLimit(), "retry_limit"),
                 Collections.unmodifiableMap(headers),
                 concurrent);
-        return new SagaDefinition(r.gid(), List.copyOf(steps), options, preds);
+        return new SagaDefinition(r.gid(), List.copyOf(steps), options, preds, r.customData());
     }
 
     /** DTM's branch id of step {@code index} (0-based): "01", "02", ... */

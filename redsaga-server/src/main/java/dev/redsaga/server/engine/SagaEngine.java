@@ -139,14 +139,15 @@ public final class SagaEngine implements AutoCloseable {
     // --- commands: what a client asks of a transaction ---
 
     /**
-     * Stores a submitted saga and drives it ({@code definition} is its stored form). The answer comes only after
+     * Stores a submitted saga and drives it. The answer comes only after
      * the store acknowledged it, so an acknowledged submit survives any crash. The same gid with the same body is
      * accepted again without running twice; a prepared saga with the same body starts.
      *
      * @param wait whether to wait for the first drive to end and say how it ended
      * @throws CommandRefusedException GID_TAKEN when the gid names another transaction
      */
-    public SubmitResult submit(SagaDefinition def, String definition, boolean wait) {
+    public SubmitResult submit(SagaDefinition def, boolean wait) {
+        String definition = DefinitionCodec.encode(def);
         long now = clock.millis();
         TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.SUBMITTED, definition,
                 ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def), now, now, null,
@@ -173,7 +174,8 @@ public final class SagaEngine implements AutoCloseable {
      *
      * @throws CommandRefusedException GID_TAKEN for another transaction's gid, CONFLICT when it is past prepared
      */
-    public void prepare(SagaDefinition def, String definition) {
+    public void prepare(SagaDefinition def) {
+        String definition = DefinitionCodec.encode(def);
         long now = clock.millis();
         long timeout = def.options().timeoutToFailMs();
         TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.PREPARED, definition,
@@ -301,9 +303,14 @@ public final class SagaEngine implements AutoCloseable {
 
     // --- the runtime ---
 
-    /** Parses a stored transaction, detecting whether an owner died holding it (see {@link SagaProgress}). */
+    /** The definition of a stored transaction, as it was stored (not validated again). */
+    public SagaDefinition definitionOf(TransactionRecord r) {
+        return DefinitionCodec.decode(r.definition(), options);
+    }
+
+    /** Reads a stored transaction back, detecting whether an owner died holding it (see {@link SagaProgress}). */
     public Transaction load(TransactionRecord r) {
-        SagaDefinition def = SagaDefinition.parse(ProgressCodec.decodeDefinition(r.definition()), options);
+        SagaDefinition def = definitionOf(r);
         SagaProgress p = ProgressCodec.decode(r.progress());
         if (p.releasedAt() != r.version() - 1) {
             p = p.asUncertain();

@@ -17,6 +17,7 @@ import dev.redsaga.server.engine.ProgressCodec;
 import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
+import dev.redsaga.server.engine.Step;
 import dev.redsaga.server.engine.SubmitResult;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
@@ -53,15 +54,14 @@ public final class TransactionService {
      */
     public SubmitResult submit(TransRequest req) {
         SagaDefinition def = parse(req);
-        return guarded(req.gid(), "the submit", () -> engine.submit(def, ProgressCodec.encodeDefinition(req),
-                Boolean.TRUE.equals(req.waitResult())));
+        return guarded(req.gid(), "the submit", () -> engine.submit(def, Boolean.TRUE.equals(req.waitResult())));
     }
 
     /** Stores a saga as {@code prepared}: it runs only once submitted, and fails after {@code timeout_to_fail}. */
     public void prepare(TransRequest req) {
         SagaDefinition def = parse(req);
         guarded(req.gid(), "the prepare", () -> {
-            engine.prepare(def, ProgressCodec.encodeDefinition(req));
+            engine.prepare(def);
             return null;
         });
     }
@@ -93,20 +93,19 @@ public final class TransactionService {
     public QueryReply query(String gidParam) {
         String gid = requireGid(gidParam);
         TransactionRecord r = guarded(gid, "the query", () -> find(gid));
-        TransRequest req = ProgressCodec.decodeDefinition(r.definition());
+        SagaDefinition def = engine.definitionOf(r);
         SagaProgress p = ProgressCodec.decode(r.progress());
         List<BranchView> branches = new ArrayList<>();
-        List<SagaStep> steps = req.steps();
-        for (int i = 0; i < steps.size(); i++) {
-            String branchId = SagaDefinition.branchId(i);
-            SagaStep s = steps.get(i);
-            if (s.compensate() != null && !s.compensate().isEmpty()) {
-                branches.add(new BranchView(gid, branchId, BranchOp.COMPENSATE, s.compensate(),
+        for (int i = 0; i < def.size(); i++) {
+            Step s = def.steps().get(i);
+            if (s.hasCompensation()) {
+                branches.add(new BranchView(gid, s.branchId(), BranchOp.COMPENSATE, s.compensate(),
                         branchStatus(p.compensations().get(i))));
             }
-            branches.add(new BranchView(gid, branchId, BranchOp.ACTION, s.action(), branchStatus(p.actions().get(i))));
+            branches.add(new BranchView(gid, s.branchId(), BranchOp.ACTION, s.action(),
+                    branchStatus(p.actions().get(i))));
         }
-        return new QueryReply(view(r, req), branches);
+        return new QueryReply(view(r, def), branches);
     }
 
     public ListReply list(String status, String position, Integer limit) {
@@ -131,7 +130,7 @@ public final class TransactionService {
         }
         List<TransView> views = new ArrayList<>(page.records().size());
         for (TransactionRecord r : page.records()) {
-            views.add(view(r, ProgressCodec.decodeDefinition(r.definition())));
+            views.add(view(r, engine.definitionOf(r)));
         }
         return new ListReply(views, page.nextPosition());
     }
@@ -188,10 +187,16 @@ public final class TransactionService {
         };
     }
 
-    private static TransView view(TransactionRecord r, TransRequest req) {
-        return new TransView(r.gid(), r.transType(), r.status(), req.steps(), req.payloads(), time(r.createdAt()),
+    private static TransView view(TransactionRecord r, SagaDefinition def) {
+        List<SagaStep> steps = new ArrayList<>(def.size());
+        List<String> payloads = new ArrayList<>(def.size());
+        for (Step s : def.steps()) {
+            steps.add(new SagaStep(s.action(), s.hasCompensation() ? s.compensate() : null));
+            payloads.add(s.payload());
+        }
+        return new TransView(r.gid(), r.transType(), r.status(), steps, payloads, time(r.createdAt()),
                 time(r.updatedAt()), time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(),
-                req.customData());
+                def.customData());
     }
 
     private static String time(Long epochMs) {

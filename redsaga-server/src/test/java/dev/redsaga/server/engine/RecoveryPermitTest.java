@@ -77,7 +77,8 @@ class RecoveryPermitTest {
             service[0] = new TransactionService(store, engine);
             TransRequest orphan = saga("orphan", false);
             h2.insertIfAbsent(new TransactionRecord("orphan", "saga", TransStatus.SUBMITTED,
-                    ProgressCodec.encodeDefinition(orphan), ProgressCodec.encode(SagaProgress.initial(1)), 1, "dead",
+                    DefinitionCodec.encode(SagaDefinition.parse(orphan, options)),
+                    ProgressCodec.encode(SagaProgress.initial(1)), 1, "dead",
                     0L, 0, 0, null, null));
             try {
                 engine.start();

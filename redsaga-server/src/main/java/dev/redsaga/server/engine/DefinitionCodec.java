@@ -1,0 +1,101 @@
+package dev.redsaga.server.engine;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.WireJson;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stored form of a saga's definition: the validated {@link SagaDefinition}, options resolved, under a format
+ * version of its own — not the wire request. Reading it back does not validate again: a saga accepted once runs as
+ * it was accepted, whatever later versions check at submit or whatever defaults the server is started with.
+ *
+ * <p>Format 1: {@code {"v":1,"gid":..,"steps":[{"b":"01","a":url,"c":url,"p":payload}],"o":{"ttf":ms,"rt":ms,
+ * "ri":ms,"rl":n,"h":{..},"cc":bool},"pred":[[..]],"cd":custom_data}}. A definition without {@code "v"} was
+ * written by an earlier version as the wire request; it is read as one (and validated, as it was then).
+ */
+public final class DefinitionCodec {
+    static final int FORMAT = 1;
+    private static final ObjectMapper MAPPER = WireJson.mapper();
+
+    private DefinitionCodec() {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private record Stored(@JsonProperty("v") int v, @JsonProperty("gid") String gid,
+            @JsonProperty("steps") List<StoredStep> steps, @JsonProperty("o") StoredOptions options,
+            @JsonProperty("pred") List<List<Integer>> predecessors, @JsonProperty("cd") String customData) {
+    }
+
+    private record StoredStep(@JsonProperty("b") String branchId, @JsonProperty("a") String action,
+            @JsonProperty("c") String compensate, @JsonProperty("p") String payload) {
+    }
+
+    private record StoredOptions(@JsonProperty("ttf") long timeoutToFailMs, @JsonProperty("rt") long requestTimeoutMs,
+            @JsonProperty("ri") long retryIntervalMs, @JsonProperty("rl") long retryLimit,
+            @JsonProperty("h") Map<String, String> headers, @JsonProperty("cc") boolean concurrent) {
+    }
+
+    public static String encode(SagaDefinition def) {
+        List<StoredStep> steps = new ArrayList<>(def.size());
+        for (Step s : def.steps()) {
+            steps.add(new StoredStep(s.branchId(), s.action(), s.compensate(), s.payload()));
+        }
+        SagaOptions o = def.options();
+        boolean anyPredecessor = def.predecessors().stream().anyMatch(p -> !p.isEmpty());
+        Stored stored = new Stored(FORMAT, def.gid(), steps, new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
+                o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(), o.concurrent()),
+                anyPredecessor ? def.predecessors() : null, def.customData());
+        try {
+            return MAPPER.writeValueAsString(stored);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads a stored definition back as it was stored.
+     *
+     * @param legacyDefaults the defaults to resolve a definition of an earlier version with (see the class comment)
+     */
+    public static SagaDefinition decode(String stored, EngineOptions legacyDefaults) {
+        try {
+            JsonNode tree = MAPPER.readTree(stored);
+            if (!tree.has("v")) {
+                return SagaDefinition.parse(MAPPER.treeToValue(tree, TransRequest.class), legacyDefaults);
+            }
+            int version = tree.get("v").asInt();
+            if (version != FORMAT) {
+                throw new IllegalStateException("stored definition has format " + version + "; this version of "
+                        + "redsaga reads format " + FORMAT + " (a newer version wrote it?)");
+            }
+            Stored s = MAPPER.treeToValue(tree, Stored.class);
+            List<Step> steps = new ArrayList<>(s.steps().size());
+            for (StoredStep st : s.steps()) {
+                steps.add(new Step(st.branchId(), st.action(), st.compensate() == null ? "" : st.compensate(),
+                        st.payload() == null ? "" : st.payload()));
+            }
+            StoredOptions o = s.options();
+            Map<String, String> headers = o.headers() == null ? Map.of()
+                    : Collections.unmodifiableMap(new LinkedHashMap<>(o.headers()));
+            SagaOptions options = new SagaOptions(o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(),
+                    o.retryLimit(), headers, o.concurrent());
+            List<List<Integer>> preds = new ArrayList<>(steps.size());
+            for (int i = 0; i < steps.size(); i++) {
+                preds.add(s.predecessors() == null ? List.of() : List.copyOf(s.predecessors().get(i)));
+            }
+            return new SagaDefinition(s.gid(), List.copyOf(steps), options, List.copyOf(preds), s.customData());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("stored definition is not readable", e);
+        }
+    }
+}

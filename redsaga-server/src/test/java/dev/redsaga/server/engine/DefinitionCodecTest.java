@@ -1,0 +1,56 @@
+package dev.redsaga.server.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redsaga.protocol.SagaStep;
+import dev.redsaga.protocol.TransRequest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stored form of a definition: read back exactly as accepted, never validated again, versioned; definitions
+ * stored by earlier versions (the wire request) still load.
+ */
+class DefinitionCodecTest {
+    static final EngineOptions OPTIONS = EngineOptions.defaults();
+
+    @Test
+    void aDefinitionReadsBackAsItWasStored() {
+        TransRequest req = new TransRequest("g-1", "saga", List.of(new SagaStep("http://a/1", "http://a/1-undo"),
+                new SagaStep("http://b/2", null), new SagaStep("http://c/3", "http://c/3-undo")),
+                List.of("{\"n\":1}", "", "x"), true, 30L, 2L, 1L, 4L, Map.of("X-Tenant", "blue"), true,
+                "{\"orders\":{\"2\":[0,1]},\"concurrent\":true}");
+        SagaDefinition def = SagaDefinition.parse(req, OPTIONS);
+        String stored = DefinitionCodec.encode(def);
+        assertThat(stored).startsWith("{\"v\":1,");
+        assertThat(DefinitionCodec.decode(stored, OPTIONS)).isEqualTo(def);
+    }
+
+    @Test
+    void aStoredDefinitionIsNotValidatedAgain() {
+        // a request timeout today's validation refuses (over 365 days): accepted once, it runs as accepted
+        String stored = "{\"v\":1,\"gid\":\"g-2\",\"steps\":[{\"b\":\"01\",\"a\":\"http://a/1\",\"c\":\"\",\"p\":\"\"}],"
+                + "\"o\":{\"ttf\":0,\"rt\":40000000000,\"ri\":1000,\"rl\":0,\"h\":{},\"cc\":false}}";
+        SagaDefinition def = DefinitionCodec.decode(stored, OPTIONS);
+        assertThat(def.options().requestTimeoutMs()).isEqualTo(40_000_000_000L);
+        assertThat(def.predecessors()).containsExactly(List.of());
+    }
+
+    @Test
+    void aDefinitionStoredByAnEarlierVersionStillLoads() {
+        String wire = "{\"gid\":\"g-3\",\"trans_type\":\"saga\",\"steps\":[{\"action\":\"http://a/1\","
+                + "\"compensate\":\"http://a/1-undo\"}],\"payloads\":[\"{}\"],\"request_timeout\":5}";
+        SagaDefinition def = DefinitionCodec.decode(wire, OPTIONS);
+        assertThat(def.gid()).isEqualTo("g-3");
+        assertThat(def.options().requestTimeoutMs()).isEqualTo(5_000);
+        assertThat(def.steps().getFirst().compensate()).isEqualTo("http://a/1-undo");
+    }
+
+    @Test
+    void aFormatFromANewerVersionIsAClearError() {
+        assertThatThrownBy(() -> DefinitionCodec.decode("{\"v\":2,\"gid\":\"g\"}", OPTIONS))
+                .hasMessageContaining("format 2").hasMessageContaining("reads format 1");
+    }
+}
