@@ -73,7 +73,13 @@ public final class SimulateCommand implements Callable<Integer> {
                 out.println("  " + v);
             }
             if (!r.failingSeeds().isEmpty()) {
-                out.printf("  replay one: ./redsaga simulate --seed %d%s%s%n", r.failingSeeds().getFirst(),
+                long failing = r.failingSeeds().getFirst();
+                ScheduleResult replay = sim.runOne(failing, true);
+                String gid = replay.violations().getFirst().split("[ :]", 2)[0];
+                out.printf("  the trace of %s in seed %d:%n", gid, failing);
+                replay.trace().stream().filter(line -> line.contains(gid + " ") || !line.contains(" s"))
+                        .forEach(line -> out.println("    " + line));
+                out.printf("  replay it all: ./redsaga simulate --seed %d%s%s%n", failing,
                         m == null ? "" : " --mutant " + m.cliName(), lostWrites ? " --lost-writes" : "");
             }
             if (json) {

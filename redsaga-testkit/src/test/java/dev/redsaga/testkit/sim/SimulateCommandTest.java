@@ -37,7 +37,7 @@ class SimulateCommandTest {
         assertThat(run("--seeds", "2000", "--mutant", "not-awaiting-in-flight", "--json")).isEqualTo(1);
         String[] lines = out.toString().strip().split("\n");
         long seed = WireJson.mapper().readTree(lines[lines.length - 1]).get("failing_seeds").get(0).asLong();
-        assertThat(out.toString()).contains("replay one: ./redsaga simulate --seed " + seed
+        assertThat(out.toString()).contains("the trace of ", "replay it all: ./redsaga simulate --seed " + seed
                 + " --mutant not-awaiting-in-flight");
 
         out.getBuffer().setLength(0);
