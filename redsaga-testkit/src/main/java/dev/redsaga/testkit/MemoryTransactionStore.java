@@ -1,6 +1,7 @@
 package dev.redsaga.testkit;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import java.util.ArrayList;
@@ -118,23 +119,10 @@ public class MemoryTransactionStore implements TransactionStore {
 
     @Override
     public synchronized Page list(TransStatus status, String position, int limit) {
-        long posCreated = Long.MAX_VALUE;
-        String posGid = null;
-        if (position != null && !position.isEmpty()) {
-            int sep = position.indexOf(':');
-            try {
-                posCreated = Long.parseLong(position.substring(0, sep));
-                posGid = position.substring(sep + 1);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("position '" + position + "' is invalid: pass the next_position"
-                        + " of the previous page");
-            }
-        }
+        ListPosition pos = ListPosition.parse(position);
         List<TransactionRecord> all = new ArrayList<>();
         for (TransactionRecord r : records.values()) {
-            boolean before = r.createdAt() < posCreated
-                    || (r.createdAt() == posCreated && (posGid == null || r.gid().compareTo(posGid) < 0));
-            if (before && (status == null || r.status() == status)) {
+            if ((pos == null || pos.precedes(r.createdAt(), r.gid())) && (status == null || r.status() == status)) {
                 all.add(r);
             }
         }
@@ -145,7 +133,7 @@ public class MemoryTransactionStore implements TransactionStore {
         }
         List<TransactionRecord> page = new ArrayList<>(all.subList(0, limit));
         TransactionRecord last = page.get(limit - 1);
-        return new Page(page, last.createdAt() + ":" + last.gid());
+        return new Page(page, ListPosition.after(last));
     }
 
     @Override

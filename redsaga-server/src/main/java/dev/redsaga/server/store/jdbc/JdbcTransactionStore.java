@@ -3,6 +3,7 @@ package dev.redsaga.server.store.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -269,18 +270,8 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     @Override
     public Page list(TransStatus status, String position, int limit) {
-        long posCreated = Long.MAX_VALUE;
-        String posGid = "";
-        if (position != null && !position.isEmpty()) {
-            int sep = position.indexOf(':');
-            try {
-                posCreated = Long.parseLong(position.substring(0, sep));
-                posGid = position.substring(sep + 1);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("position '" + position + "' is invalid: pass the next_position"
-                        + " of the previous page");
-            }
-        }
+        ListPosition pos = ListPosition.parse(position);
+        long posCreated = pos == null ? Long.MAX_VALUE : pos.createdAt();
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM " + table + " WHERE ");
         if (status != null) {
             sql.append("status = ? AND ");
@@ -293,7 +284,7 @@ public final class JdbcTransactionStore implements TransactionStore {
             }
             ps.setLong(i++, posCreated);
             ps.setLong(i++, posCreated);
-            ps.setString(i++, position == null || position.isEmpty() ? "\uffff" : posGid);
+            ps.setString(i++, pos == null ? "\uffff" : pos.gid());
             ps.setInt(i, limit + 1);
             List<TransactionRecord> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -305,7 +296,7 @@ public final class JdbcTransactionStore implements TransactionStore {
             if (out.size() > limit) {
                 out.remove(out.size() - 1);
                 TransactionRecord last = out.get(out.size() - 1);
-                next = last.createdAt() + ":" + last.gid();
+                next = ListPosition.after(last);
             }
             return new Page(out, next);
         } catch (SQLException e) {

@@ -1,6 +1,7 @@
 package dev.redsaga.server.store.redis;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -336,18 +337,9 @@ public final class RedisTransactionStore implements TransactionStore {
      */
     @Override
     public Page list(TransStatus status, String position, int limit) {
-        long cursorCreated = Long.MAX_VALUE;
-        String cursorGid = null;
-        if (position != null && !position.isEmpty()) {
-            int sep = position.indexOf(':');
-            try {
-                cursorCreated = Long.parseLong(position.substring(0, sep));
-                cursorGid = position.substring(sep + 1);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("position '" + position + "' is invalid: pass the next_position"
-                        + " of the previous page");
-            }
-        }
+        ListPosition start = ListPosition.parse(position);
+        long cursorCreated = start == null ? Long.MAX_VALUE : start.createdAt();
+        String cursorGid = start == null ? null : start.gid();
         int batch = Math.max(limit + 1, 32);
         List<TransactionRecord> page = new ArrayList<>();
         while (page.size() <= limit) {
@@ -394,7 +386,7 @@ public final class RedisTransactionStore implements TransactionStore {
         if (page.size() > limit) {
             page = new ArrayList<>(page.subList(0, limit));
             TransactionRecord last = page.get(limit - 1);
-            next = last.createdAt() + ":" + last.gid();
+            next = ListPosition.after(last);
         }
         return new Page(page, next);
     }
