@@ -39,12 +39,14 @@ public final class RedsagaClient {
 
     private final URI base;
     private final Duration timeout;
+    private final String authorization;
     private final HttpClient http;
     private final ObjectMapper json = WireJson.mapper();
 
     private RedsagaClient(Builder b) {
         this.base = b.base;
         this.timeout = b.timeout;
+        this.authorization = b.token == null ? null : "Bearer " + b.token;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(b.connectTimeout)
@@ -112,7 +114,7 @@ public final class RedsagaClient {
         }
         HttpResponse<String> r;
         try {
-            r = http.send(HttpRequest.newBuilder(uri(route)).timeout(timeout)
+            r = http.send(authorized(HttpRequest.newBuilder(uri(route))).timeout(timeout)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException | HttpConnectTimeoutException e) {
@@ -145,13 +147,17 @@ public final class RedsagaClient {
 
     private HttpResponse<String> send(HttpRequest.Builder request) {
         try {
-            return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(authorized(request).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw unreachable(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RedsagaException(0, "interrupted while calling the coordinator", e);
         }
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private RedsagaException unreachable(IOException e) {
@@ -193,6 +199,7 @@ public final class RedsagaClient {
         private final URI base;
         private Duration timeout = Duration.ofSeconds(30);
         private Duration connectTimeout = Duration.ofSeconds(3);
+        private String token;
 
         private Builder(String baseUrl) {
             if (baseUrl == null || !(baseUrl.startsWith("http://") || baseUrl.startsWith("https://"))) {
@@ -205,6 +212,18 @@ public final class RedsagaClient {
         /** Longest wait for one coordinator answer (default 30 s; a wait_result submit waits for the saga). */
         public Builder timeout(Duration t) {
             this.timeout = positive(t, "timeout");
+            return this;
+        }
+
+        /**
+         * The bearer token sent with every request, for a coordinator that requires one (its {@code --api-token}, or
+         * {@code --admin-token} to abort, force-stop and list).
+         */
+        public Builder token(String token) {
+            if (token == null || token.isBlank() || token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+                throw new IllegalArgumentException("token must be non-blank printable ASCII without spaces");
+            }
+            this.token = token;
             return this;
         }
 

@@ -47,7 +47,7 @@ public final class RedsagaServer implements AutoCloseable {
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
-                    new HttpApi(service, config.maxRequestBytes()));
+                    new HttpApi(service, config.maxRequestBytes(), config.access()));
         } catch (IOException e) {
             engine.stop(Duration.ZERO);
             shutdownExecutors();

@@ -1,11 +1,18 @@
 package dev.redsaga.server.cli;
 
 import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.AccessPolicy;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.StoreException;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -60,6 +67,31 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--instance-id", description = "name of this instance in leases (default: generated)")
     String instanceId;
 
+    @Option(names = "--api-token", paramLabel = "TOKEN", description = {"a bearer token of the submit scope (newGid, "
+            + "prepare, submit, query); repeatable; also REDSAGA_API_TOKENS (comma-separated) and --api-token-file"})
+    List<String> apiTokens = new ArrayList<>();
+
+    @Option(names = "--admin-token", paramLabel = "TOKEN", description = {"a bearer token of the admin scope (also "
+            + "abort, forceStop, all); repeatable; also REDSAGA_ADMIN_TOKENS and --admin-token-file"})
+    List<String> adminTokens = new ArrayList<>();
+
+    @Option(names = "--api-token-file", paramLabel = "FILE", description = "submit-scope tokens, one per line")
+    Path apiTokenFile;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE", description = "admin-scope tokens, one per line")
+    Path adminTokenFile;
+
+    @Option(names = "--allow-anonymous", description = "serve callers without a token on a non-loopback address "
+            + "(a trusted network only; on loopback, no token is needed anyway unless tokens are given)")
+    boolean allowAnonymous;
+
+    @Option(names = "--allow-origin", paramLabel = "ORIGIN", description = "a browser origin (https://host[:port]) "
+            + "whose pages may call the API; repeatable (default: none)")
+    List<String> allowedOrigins = new ArrayList<>();
+
+    /** Where the token variables are read from (the process environment; tests give their own). */
+    Map<String, String> environment = System.getenv();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -69,11 +101,39 @@ public final class ServerCommand implements Callable<Integer> {
             EngineOptions engine = new EngineOptions(requestTimeout.toMillis(), retryInterval.toMillis(),
                     retryCap.toMillis(), lease.toMillis(), EngineOptions.defaults().claimBatch(),
                     EngineOptions.defaults().pollIntervalMs(), maxDrives);
+            AccessPolicy access = AccessPolicy.of(host,
+                    tokens(apiTokens, environment.get("REDSAGA_API_TOKENS"), apiTokenFile, "--api-token-file"),
+                    tokens(adminTokens, environment.get("REDSAGA_ADMIN_TOKENS"), adminTokenFile, "--admin-token-file"),
+                    allowAnonymous, allowedOrigins);
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
-                    instanceId == null ? ServerConfig.newInstanceId() : instanceId);
+                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** The tokens of one scope: given as options, in the variable (comma-separated), and in the file. */
+    private List<String> tokens(List<String> given, String variable, Path file, String fileOption) {
+        List<String> out = new ArrayList<>(given);
+        if (variable != null) {
+            for (String t : variable.split(",")) {
+                if (!t.isBlank()) {
+                    out.add(t.strip());
+                }
+            }
+        }
+        if (file != null) {
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    if (!line.isBlank() && !line.strip().startsWith("#")) {
+                        out.add(line.strip());
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException(fileOption + " " + file + " cannot be read: " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     @Override

@@ -11,9 +11,10 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param engine          engine settings
  * @param maxRequestBytes largest request body accepted
  * @param instanceId      this instance's name in leases; unique among instances sharing a store
+ * @param access          who may call the API (tokens, scopes, browser origins)
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-        String instanceId) {
+        String instanceId, AccessPolicy access) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -34,6 +35,22 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (instanceId == null || instanceId.isBlank()) {
             throw new IllegalArgumentException("instance id is required");
         }
+        if (access == null) {
+            throw new IllegalArgumentException("access policy is required (AccessPolicy.open() for none)");
+        }
+    }
+
+    /** A server with no tokens: for loopback (the embedded uses and tests). */
+    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
+            String instanceId) {
+        this(host, port, store, engine, maxRequestBytes, instanceId, openIfLoopback(host));
+    }
+
+    private static AccessPolicy openIfLoopback(String host) {
+        if (host != null && !host.isBlank() && !AccessPolicy.isLoopback(host)) {
+            throw new IllegalArgumentException("a server on " + host + " needs an access policy: give tokens");
+        }
+        return AccessPolicy.open();
     }
 
     /** A unique instance id: process id plus randomness, so a restarted process never reuses a lease name. */
@@ -48,14 +65,14 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId);
+        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access);
     }
 
     public ServerConfig withStore(String s) {
-        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId);
+        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
-        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId);
+        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access);
     }
 }

@@ -7,6 +7,7 @@ import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.config.AccessPolicy;
 import dev.redsaga.server.service.RequestException;
 import dev.redsaga.server.engine.SubmitResult;
 import dev.redsaga.server.service.TransactionService;
@@ -21,20 +22,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * DTM's HTTP API under {@code /api/dtmsvr/}: maps each route to a {@link TransactionService} call, and is the
- * only code that knows status codes: 200 SUCCESS, 409 FAILURE, 425 ONGOING, 400/404/413 for bad requests,
+ * only code that knows status codes: 200 SUCCESS, 409 FAILURE, 425 ONGOING, 400/404/413 for bad requests, 401/403
+ * for a missing token or scope or a foreign origin, 405/415 for a state change not sent as a JSON POST,
  * 503 when the store is unavailable (nothing done), 504 when a write's outcome is unknown, 500 for the unexpected.
  */
 public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
+    private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
+            "forceStop");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     private final TransactionService service;
     private final ObjectMapper json = WireJson.mapper();
     private final int maxBodyBytes;
+    private final AccessPolicy access;
 
-    public HttpApi(TransactionService service, int maxBodyBytes) {
+    public HttpApi(TransactionService service, int maxBodyBytes, AccessPolicy access) {
         this.service = service;
         this.maxBodyBytes = maxBodyBytes;
+        this.access = access;
     }
 
     @Override
@@ -44,20 +50,22 @@ public final class HttpApi implements HttpEndpoint.Handler {
             String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
             String method = ex.method();
             try {
+                if (!admitted(ex, route)) {
+                    return;
+                }
                 switch (route) {
                     case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
-                    case "submit" -> submit(ex, post(ex, method));
+                    case "submit" -> submit(ex, method);
                     case "prepare" -> {
-                        service.prepare(readTrans(ex, post(ex, method)));
+                        service.prepare(readTrans(ex, method));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "abort" -> {
-                        service.abort(readTrans(ex, post(ex, method)));
+                        service.abort(readTrans(ex, method));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "forceStop" -> {
-                        String gid = "POST".equals(method) ? readTrans(ex, method).gid() : query(ex).get("gid");
-                        service.forceStop(gid);
+                        service.forceStop(readTrans(ex, method).gid());
                         reply(ex, 200, DtmReply.success());
                     }
                     case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
@@ -102,12 +110,62 @@ public final class HttpApi implements HttpEndpoint.Handler {
         }
     }
 
-    private static String post(HttpEndpoint.Exchange ex, String method) {
-        if (!"POST".equals(method)) {
-            throw new RequestException(RequestException.Kind.INVALID, ex.path()
-                    + " takes POST with a JSON body, not " + method);
+    /**
+     * Checks who is asking before anything is read: the origin (a browser page of another site is refused), the
+     * bearer token and its scope, and for a state change a POST with a JSON body — which a page of another site
+     * cannot send without the browser asking this server first (CORS preflight), and it never says yes.
+     *
+     * @return whether to go on; if not, the answer has been sent
+     */
+    private boolean admitted(HttpEndpoint.Exchange ex, String route) throws IOException {
+        if (!access.allowsOrigin(ex.header("Origin"))) {
+            reply(ex, 403, DtmReply.failure("requests from origin " + printable(ex.header("Origin"))
+                    + " are not allowed; a browser page may call this API only from an allowed origin (--allow-origin)"));
+            return false;
         }
-        return method;
+        AccessPolicy.Scope scope = switch (route) {
+            case "health" -> null;
+            case "abort", "forceStop", "all" -> AccessPolicy.Scope.ADMIN;
+            default -> AccessPolicy.Scope.SUBMIT;
+        };
+        if (scope != null && access.requiresToken()) {
+            String token = bearer(ex.header("Authorization"));
+            if (!access.knows(token)) {
+                ex.respondWithHeader(401, "WWW-Authenticate", "Bearer realm=\"redsaga\"", "application/json",
+                        json.writeValueAsBytes(DtmReply.failure("this coordinator needs a token: send "
+                                + "Authorization: Bearer <token> (--api-token or --admin-token of the server)")));
+                return false;
+            }
+            if (!access.grants(token, scope)) {
+                reply(ex, 403, DtmReply.failure(ex.path() + " needs a token of the admin scope (--admin-token)"));
+                return false;
+            }
+        }
+        if (STATE_CHANGES.contains(route)) {
+            if (!"POST".equals(ex.method())) {
+                reply(ex, 405, DtmReply.failure(ex.path() + " takes POST with a JSON body, not " + ex.method()));
+                return false;
+            }
+            String type = ex.header("Content-Type");
+            if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+                reply(ex, 415, DtmReply.failure(ex.path() + " takes a JSON body: send Content-Type: application/json"));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return authorization.substring(7).strip();
+    }
+
+    /** A header value as it may be shown back: printable ASCII only, at most 100 characters. */
+    private static String printable(String s) {
+        String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return clean.length() <= 100 ? clean : clean.substring(0, 100) + "...";
     }
 
     private TransRequest readTrans(HttpEndpoint.Exchange ex, String method) throws IOException {

@@ -70,6 +70,13 @@ public final class HttpEndpoint implements AutoCloseable {
             }
         }
 
+        /** As {@link #respond}, with one more response header. */
+        public void respondWithHeader(int status, String header, String value, String contentType, byte[] body)
+                throws IOException {
+            response.getHeaders().put(header, value);
+            respond(status, contentType, body);
+        }
+
         public void respondJson(int status, String json) throws IOException {
             respond(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
         }

@@ -109,7 +109,7 @@ class BadInputIT {
     @Test
     void wrongMethodAndUnknownRouteAreClear() throws Exception {
         HttpResponse<String> r = get("submit");
-        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.statusCode()).isEqualTo(405);
         assertThat(r.body()).contains("takes POST");
         assertThat(get("nope").statusCode()).isEqualTo(404);
         assertThat(get("all?limit=zero").body()).contains("limit must be a whole number");

@@ -71,7 +71,8 @@ class StoreFailureIT {
     private HttpResponse<String> submitRaw(Saga saga) throws Exception {
         byte[] body = WireJson.mapper().writeValueAsBytes(saga.toRequest());
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.baseUrl()
-                + "/api/dtmsvr/submit")).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                + "/api/dtmsvr/submit")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

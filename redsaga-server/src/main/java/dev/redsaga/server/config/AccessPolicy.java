@@ -1,0 +1,136 @@
+package dev.redsaga.server.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Who may call the coordinator, and from where. Bearer tokens in two scopes: {@link Scope#SUBMIT} (new gids,
+ * prepare, submit, query of one gid) and {@link Scope#ADMIN} (everything, including abort, forceStop and listing).
+ * Without any token the server is open to whoever can reach it — allowed only on a loopback address, or when the
+ * operator says so ({@code --allow-anonymous}). Requests carrying an {@code Origin} (sent by browsers) are served only
+ * from the allowed origins, so a web page cannot drive the API through the user's browser.
+ *
+ * <p>Tokens are kept only as SHA-256 digests and compared in constant time; {@link #toString} never shows them.
+ */
+public final class AccessPolicy {
+    /** What a caller may do. */
+    public enum Scope { SUBMIT, ADMIN }
+
+    private final List<byte[]> submitDigests;
+    private final List<byte[]> adminDigests;
+    private final List<String> allowedOrigins;
+
+    private AccessPolicy(List<byte[]> submitDigests, List<byte[]> adminDigests, List<String> allowedOrigins) {
+        this.submitDigests = submitDigests;
+        this.adminDigests = adminDigests;
+        this.allowedOrigins = allowedOrigins;
+    }
+
+    /** No tokens, no browser origins: for a server on loopback (and tests). */
+    public static AccessPolicy open() {
+        return new AccessPolicy(List.of(), List.of(), List.of());
+    }
+
+    /**
+     * The policy for a server listening on {@code host}.
+     *
+     * @throws IllegalArgumentException for a server reachable from other machines with no token and no
+     *     {@code allowAnonymous}, for a blank token, or an origin that is not {@code scheme://host[:port]}
+     */
+    public static AccessPolicy of(String host, List<String> submitTokens, List<String> adminTokens,
+            boolean allowAnonymous, List<String> allowedOrigins) {
+        List<byte[]> submit = digests(submitTokens, "--api-token");
+        List<byte[]> admin = digests(adminTokens, "--admin-token");
+        if (submit.isEmpty() && admin.isEmpty() && !allowAnonymous && !isLoopback(host)) {
+            throw new IllegalArgumentException("the server would listen on " + host + ", reachable from other "
+                    + "machines, with no token: anyone could submit, abort or list sagas. Give tokens "
+                    + "(--api-token/--admin-token, REDSAGA_API_TOKENS/REDSAGA_ADMIN_TOKENS, or the token files), "
+                    + "or --allow-anonymous on a trusted network");
+        }
+        List<String> origins = new ArrayList<>();
+        for (String o : allowedOrigins) {
+            if (o == null || !o.matches("https?://[^/\\s]+")) {
+                throw new IllegalArgumentException("allowed origin '" + o + "' must look like https://host[:port], "
+                        + "without a path");
+            }
+            origins.add(o.toLowerCase(Locale.ROOT));
+        }
+        return new AccessPolicy(submit, admin, List.copyOf(origins));
+    }
+
+    /** Whether callers need a token at all. */
+    public boolean requiresToken() {
+        return !submitDigests.isEmpty() || !adminDigests.isEmpty();
+    }
+
+    /** Whether {@code token} (the bearer token sent, or {@code null}) grants {@code scope}. */
+    public boolean grants(String token, Scope scope) {
+        if (!requiresToken()) {
+            return true;
+        }
+        if (token == null || token.isEmpty()) {
+            return false;
+        }
+        byte[] digest = sha256(token);
+        boolean admin = matches(adminDigests, digest);
+        return scope == Scope.ADMIN ? admin : admin || matches(submitDigests, digest);
+    }
+
+    /** Whether {@code token} is one of the configured tokens, of any scope. */
+    public boolean knows(String token) {
+        return token != null && !token.isEmpty() && grants(token, Scope.SUBMIT);
+    }
+
+    /** Whether a request with this {@code Origin} header ({@code null}: not from a browser page) is served. */
+    public boolean allowsOrigin(String origin) {
+        return origin == null || allowedOrigins.contains(origin.toLowerCase(Locale.ROOT));
+    }
+
+    private static boolean matches(List<byte[]> digests, byte[] digest) {
+        boolean found = false;
+        for (byte[] d : digests) {
+            found |= MessageDigest.isEqual(d, digest); // every one compared: no early exit to time
+        }
+        return found;
+    }
+
+    private static List<byte[]> digests(List<String> tokens, String option) {
+        List<byte[]> out = new ArrayList<>();
+        for (String t : tokens) {
+            if (t == null || t.isBlank()) {
+                throw new IllegalArgumentException(option + " must not be blank");
+            }
+            out.add(sha256(t.strip()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    /** Whether {@code host} is a loopback address (127.0.0.0/8, ::1, localhost). */
+    public static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AccessPolicy[" + (requiresToken() ? submitDigests.size() + " submit and " + adminDigests.size()
+                + " admin tokens" : "no tokens") + ", origins " + allowedOrigins + "]";
+    }
+}

@@ -1,0 +1,131 @@
+package dev.redsaga.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.RedsagaException;
+import dev.redsaga.client.SubmitResult;
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.AccessPolicy;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.ScriptedBranches;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Who may do what: with tokens configured, every endpoint but {@code health} needs a bearer token; the {@code submit}
+ * scope starts and reads sagas, the {@code admin} scope also aborts, force-stops and lists them. State changes only
+ * by POST with a JSON body, and never from a foreign web page ({@code Origin}). Each of these was open before.
+ */
+class AccessIT {
+    static final String SUBMIT_TOKEN = "s3cret-submit-" + UUID.randomUUID();
+    static final String ADMIN_TOKEN = "s3cret-admin-" + UUID.randomUUID();
+    static RedsagaServer server;
+    static ScriptedBranches branches;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        EngineOptions engine = new EngineOptions(1_000, 50, 400, 5_000, 100, 100, 64);
+        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:access-" + UUID.randomUUID(), engine,
+                64 * 1024, "access-it", AccessPolicy.of("127.0.0.1", List.of(SUBMIT_TOKEN), List.of(ADMIN_TOKEN),
+                        false, List.of("http://ui.example"))));
+        branches = new ScriptedBranches();
+    }
+
+    @AfterAll
+    static void stop() {
+        branches.close();
+        server.close();
+    }
+
+    private static HttpResponse<String> send(String method, String route, String token, String contentType,
+            String origin, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/dtmsvr/" + route))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String saga(String gid) {
+        return "{\"gid\":\"" + gid + "\",\"trans_type\":\"saga\",\"steps\":[{\"action\":\""
+                + branches.url("/" + gid + "/a") + "\"}],\"payloads\":[\"{}\"]}";
+    }
+
+    @Test
+    void withoutATokenNothingButHealthAnswers() throws Exception {
+        for (String route : new String[] {"newGid", "query?gid=x", "all"}) {
+            HttpResponse<String> r = send("GET", route, null, null, null, null);
+            assertThat(r.statusCode()).as(route).isEqualTo(401);
+            assertThat(r.headers().firstValue("WWW-Authenticate").orElse("")).as(route).startsWith("Bearer");
+            assertThat(r.body()).contains("Authorization: Bearer");
+        }
+        HttpResponse<String> submit = send("POST", "submit", null, "application/json", null, saga("anon-1"));
+        assertThat(submit.statusCode()).isEqualTo(401);
+        assertThat(send("GET", "query?gid=anon-1", SUBMIT_TOKEN, null, null, null).statusCode())
+                .as("nothing was stored").isEqualTo(404);
+        assertThat(send("GET", "newGid", "wrong-token", null, null, null).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "health", null, null, null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theSubmitScopeStartsAndReadsSagasTheAdminScopeAlsoStopsAndListsThem() {
+        RedsagaClient submitter = RedsagaClient.builder(server.baseUrl()).token(SUBMIT_TOKEN).build();
+        RedsagaClient admin = RedsagaClient.builder(server.baseUrl()).token(ADMIN_TOKEN).build();
+        String gid = submitter.newGid();
+        submitter.saga(gid).step(branches.url("/" + gid + "/a"), branches.url("/" + gid + "/a-undo"), "{}").prepare();
+        assertThat(submitter.query(gid).transaction().gid()).isEqualTo(gid);
+
+        assertThatThrownBy(() -> submitter.abort(gid)).isInstanceOfSatisfying(RedsagaException.class,
+                e -> assertThat(e.httpStatus()).isEqualTo(403));
+        assertThatThrownBy(() -> submitter.forceStop(gid)).isInstanceOfSatisfying(RedsagaException.class,
+                e -> assertThat(e.httpStatus()).isEqualTo(403));
+        assertThatThrownBy(() -> submitter.list(null, null, 10)).isInstanceOfSatisfying(RedsagaException.class,
+                e -> assertThat(e.getMessage()).contains("admin"));
+
+        admin.abort(gid);
+        assertThat(admin.list(null, null, 10).transactions()).isNotEmpty();
+        String other = admin.newGid();
+        assertThat(admin.saga(other).step(branches.url("/" + other + "/a"), "", "{}").waitResult().submit())
+                .as("admin may submit too").isEqualTo(SubmitResult.SUCCESS);
+    }
+
+    @Test
+    void stateChangesOnlyByPostWithJsonAndNeverFromAForeignPage() throws Exception {
+        // a web page can send text/plain without a preflight: refused, and nothing stored
+        HttpResponse<String> plain = send("POST", "submit", SUBMIT_TOKEN, "text/plain", null, saga("csrf-1"));
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(415);
+        assertThat(send("GET", "query?gid=csrf-1", SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> foreign = send("POST", "submit", SUBMIT_TOKEN, "application/json", "http://evil.example",
+                saga("csrf-2"));
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(foreign.body()).contains("origin");
+        assertThat(send("GET", "query?gid=csrf-2", SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(404);
+
+        assertThat(send("POST", "submit", SUBMIT_TOKEN, "application/json; charset=utf-8", "http://ui.example",
+                saga("csrf-3")).statusCode()).as("an allowed origin").isEqualTo(200);
+
+        HttpResponse<String> getStop = send("GET", "forceStop?gid=csrf-3", ADMIN_TOKEN, null, null, null);
+        assertThat(getStop.statusCode()).isEqualTo(405);
+        assertThat(getStop.body()).contains("POST");
+    }
+}
