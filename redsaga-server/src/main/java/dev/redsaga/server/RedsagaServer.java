@@ -1,5 +1,6 @@
 package dev.redsaga.server;
 
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.engine.DriveListener;
@@ -40,10 +41,11 @@ public final class RedsagaServer implements AutoCloseable {
         this.ownsStore = ownsStore;
         this.workers = Executors.newVirtualThreadPerTaskExecutor();
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
-        this.transport = new HttpBranchTransport(256);
+        BranchUrlPolicy branches = config.branches().withOwnPort(this::boundPort);
+        this.transport = new HttpBranchTransport(256, branches);
         this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
-        TransactionService service = new TransactionService(store, engine);
+        TransactionService service = new TransactionService(store, engine, branches);
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
@@ -78,6 +80,12 @@ public final class RedsagaServer implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The port once listening; -1 before (the branch URL policy asks, to refuse the coordinator's own). */
+    private int boundPort() {
+        HttpEndpoint h = http;
+        return h == null ? config.port() : h.port();
     }
 
     public String baseUrl() {

@@ -2,6 +2,7 @@ package dev.redsaga.server.cli;
 
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.AccessPolicy;
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.StoreException;
@@ -89,6 +90,11 @@ public final class ServerCommand implements Callable<Integer> {
             + "whose pages may call the API; repeatable (default: none)")
     List<String> allowedOrigins = new ArrayList<>();
 
+    @Option(names = "--branch-allow", paramLabel = "RULE", description = {"only call branch URLs that match: a CIDR "
+            + "(10.0.0.0/8), a host name (svc.internal) or a URL prefix (http://svc:8080/api/); repeatable. Without any:",
+        "  all but link-local and cloud-metadata addresses and this server's own port"})
+    List<String> branchAllow = new ArrayList<>();
+
     /** Where the token variables are read from (the process environment; tests give their own). */
     Map<String, String> environment = System.getenv();
 
@@ -105,8 +111,10 @@ public final class ServerCommand implements Callable<Integer> {
                     tokens(apiTokens, environment.get("REDSAGA_API_TOKENS"), apiTokenFile, "--api-token-file"),
                     tokens(adminTokens, environment.get("REDSAGA_ADMIN_TOKENS"), adminTokenFile, "--admin-token-file"),
                     allowAnonymous, allowedOrigins);
+            BranchUrlPolicy branches = branchAllow.isEmpty() ? BranchUrlPolicy.defaults()
+                    : BranchUrlPolicy.allowing(branchAllow);
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
-                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access);
+                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -12,9 +12,10 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param maxRequestBytes largest request body accepted
  * @param instanceId      this instance's name in leases; unique among instances sharing a store
  * @param access          who may call the API (tokens, scopes, browser origins)
+ * @param branches        which branch URLs the coordinator may call
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-        String instanceId, AccessPolicy access) {
+        String instanceId, AccessPolicy access, BranchUrlPolicy branches) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -38,12 +39,21 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (access == null) {
             throw new IllegalArgumentException("access policy is required (AccessPolicy.open() for none)");
         }
+        if (branches == null) {
+            throw new IllegalArgumentException("branch URL policy is required (BranchUrlPolicy.defaults())");
+        }
+    }
+
+    /** A server with these callers and the default branch URL policy. */
+    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
+            String instanceId, AccessPolicy access) {
+        this(host, port, store, engine, maxRequestBytes, instanceId, access, BranchUrlPolicy.defaults());
     }
 
     /** A server with no tokens: for loopback (the embedded uses and tests). */
     public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
             String instanceId) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, openIfLoopback(host));
+        this(host, port, store, engine, maxRequestBytes, instanceId, openIfLoopback(host), BranchUrlPolicy.defaults());
     }
 
     private static AccessPolicy openIfLoopback(String host) {
@@ -65,14 +75,14 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access);
+        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches);
     }
 
     public ServerConfig withStore(String s) {
-        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access);
+        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
-        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access);
+        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches);
     }
 }

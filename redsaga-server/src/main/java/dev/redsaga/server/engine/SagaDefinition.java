@@ -25,6 +25,10 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
         String customData) {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final long MAX_SECONDS = 365L * 24 * 3600;
+    /** Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, and who the caller is. */
+    private static final java.util.Set<String> RESERVED_HEADERS = java.util.Set.of("host", "content-length",
+            "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "content-type",
+            "forwarded", "via");
 
     public int size() {
         return steps.size();
@@ -70,6 +74,12 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
         for (Map.Entry<String, String> h : headers.entrySet()) {
             if (!HEADER_NAME.matcher(h.getKey()).matches()) {
                 throw new InvalidTransactionException("branch_headers has an invalid header name '" + h.getKey() + "'");
+            }
+            if (RESERVED_HEADERS.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))
+                    || h.getKey().regionMatches(true, 0, "X-Forwarded-", 0, 12)
+                    || h.getKey().regionMatches(true, 0, "Proxy-", 0, 6)) {
+                throw new InvalidTransactionException("branch_headers may not set " + h.getKey() + ": the coordinator "
+                        + "sets the request's framing and routing headers itself");
             }
             if (h.getValue() == null || h.getValue().indexOf('\r') >= 0 || h.getValue().indexOf('\n') >= 0) {
                 throw new InvalidTransactionException("branch_headers['" + h.getKey() + "'] must be a one-line string");

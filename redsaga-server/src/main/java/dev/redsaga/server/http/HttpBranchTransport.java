@@ -1,9 +1,15 @@
 package dev.redsaga.server.http;
 
+import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.engine.BranchTransport;
+import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -14,6 +20,8 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
@@ -25,16 +33,20 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * and connection set-up serialised the calls (see docs/design.md); Jetty pools connections per destination.
  */
 public final class HttpBranchTransport implements BranchTransport, AutoCloseable {
-    private static final int MAX_DETAIL = 300;
+    private static final int MAX_DETAIL = 200;
     /** Largest branch answer read (Jetty's default); a longer one is a transient failure. */
     private static final int MAX_BODY = 2 * 1024 * 1024;
     private final HttpClient client;
+    private final BranchUrlPolicy policy;
 
-    public HttpBranchTransport(int maxConnectionsPerDestination) {
+    public HttpBranchTransport(int maxConnectionsPerDestination, BranchUrlPolicy policy) {
+        this.policy = policy;
         VirtualThreadPool pool = new VirtualThreadPool();
         pool.setName("redsaga-branch-client");
         client = new HttpClient();
         client.setExecutor(pool);
+        // every connection goes to an address checked now, whatever the name resolved to at submit
+        client.setSocketAddressResolver(new CheckedResolver(new SocketAddressResolver.Sync(), policy));
         client.setMaxConnectionsPerDestination(maxConnectionsPerDestination);
         client.setMaxRequestsQueuedPerDestination(1 << 20);
         client.setConnectTimeout(3_000);
@@ -49,8 +61,53 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         }
     }
 
+    /** Resolves as Jetty does, then keeps only the addresses the branch URL policy allows. */
+    private record CheckedResolver(SocketAddressResolver delegate, BranchUrlPolicy policy)
+            implements SocketAddressResolver {
+        @Override
+        public void resolve(String host, int port, Map<String, Object> context,
+                Promise<List<InetSocketAddress>> promise) {
+            delegate.resolve(host, port, context, new Promise<>() {
+                @Override
+                public void succeeded(List<InetSocketAddress> addresses) {
+                    List<InetSocketAddress> allowed = new ArrayList<>();
+                    String problem = null;
+                    for (InetSocketAddress a : addresses) {
+                        String p = policy.problemAtCall(host, a.getAddress(), port);
+                        if (p == null) {
+                            allowed.add(a);
+                        } else {
+                            problem = p;
+                        }
+                    }
+                    if (allowed.isEmpty()) {
+                        promise.failed(new ForbiddenAddressException(host + " " + problem));
+                    } else {
+                        promise.succeeded(allowed);
+                    }
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    promise.failed(x);
+                }
+            });
+        }
+    }
+
+    /** A branch's address is not one the coordinator may call. */
+    static final class ForbiddenAddressException extends java.io.IOException {
+        ForbiddenAddressException(String message) {
+            super(message);
+        }
+    }
+
     @Override
     public CompletableFuture<Result> call(BranchTransport.Request r) {
+        String problem = policy.problemAtSubmit(r.url());
+        if (problem != null) {
+            return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not called: the URL " + problem));
+        }
         String uri = r.url() + (r.url().indexOf('?') >= 0 ? "&" : "?")
                 + "gid=" + enc(r.gid()) + "&trans_type=" + enc(r.transType())
                 + "&branch_id=" + enc(r.branchId()) + "&op=" + enc(r.op().wire());
@@ -74,14 +131,17 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
+                if (cause instanceof ForbiddenAddressException forbidden) {
+                    return new Result(Outcome.TRANSIENT, "not called: " + forbidden.getMessage());
+                }
+                // one text whatever the cause (refused, unreachable, reset): no port scanning through the reason
                 return cause instanceof TimeoutException
                         ? new Result(Outcome.TRANSIENT, "no answer within " + r.timeoutMs() + " ms")
-                        : new Result(Outcome.TRANSIENT, "connection error: " + cause);
+                        : new Result(Outcome.TRANSIENT, "no answer: the connection failed");
             }
             String body = resp.getContentAsString();
             Outcome outcome = Outcome.classify(resp.getStatus(), body);
-            return new Result(outcome, outcome == Outcome.SUCCESS ? null
-                    : "HTTP " + resp.getStatus() + " " + abbreviate(body));
+            return new Result(outcome, outcome == Outcome.SUCCESS ? null : "HTTP " + resp.getStatus() + messageOf(body));
         });
     }
 
@@ -89,11 +149,24 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private static String abbreviate(String s) {
-        if (s == null) {
+    /**
+     * What is kept of a branch's answer: the protocol's own {@code message} when the body is a DTM reply, printable
+     * and short; nothing of any other body (it could be anything the URL returns, secrets included).
+     */
+    static String messageOf(String body) {
+        if (body == null || body.isEmpty() || body.charAt(0) != '{') {
             return "";
         }
-        return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "...";
+        try {
+            DtmReply reply = WireJson.mapper().readValue(body, DtmReply.class);
+            if (reply.message() == null) {
+                return reply.dtmResult() == null ? "" : ": " + reply.dtmResult();
+            }
+            String m = reply.message().replaceAll("[^\\x20-\\x7e]", "?");
+            return ": " + (m.length() <= MAX_DETAIL ? m : m.substring(0, MAX_DETAIL) + "...");
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransView;
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
 import dev.redsaga.server.engine.InvalidTransactionException;
@@ -36,10 +37,12 @@ public final class TransactionService {
 
     private final TransactionStore store;
     private final SagaEngine engine;
+    private final BranchUrlPolicy branches;
 
-    public TransactionService(TransactionStore store, SagaEngine engine) {
+    public TransactionService(TransactionStore store, SagaEngine engine, BranchUrlPolicy branches) {
         this.store = store;
         this.engine = engine;
+        this.branches = branches;
     }
 
     public String newGid() {
@@ -160,10 +163,27 @@ public final class TransactionService {
     }
 
     private SagaDefinition parse(TransRequest req) {
+        SagaDefinition def;
         try {
-            return SagaDefinition.parse(req, engine.options());
+            def = SagaDefinition.parse(req, engine.options());
         } catch (InvalidTransactionException e) {
             throw RequestException.invalid(e.getMessage());
+        }
+        for (int i = 0; i < def.size(); i++) {
+            Step s = def.steps().get(i);
+            checkBranchUrl("steps[" + i + "].action", s.action());
+            if (s.hasCompensation()) {
+                checkBranchUrl("steps[" + i + "].compensate", s.compensate());
+            }
+        }
+        return def;
+    }
+
+    private void checkBranchUrl(String field, String url) {
+        String problem = branches.problemAtSubmit(url);
+        if (problem != null) {
+            throw RequestException.invalid(field + " '" + url + "' " + problem + "; the coordinator does not call it "
+                    + "(docs/security.md: branch URLs)");
         }
     }
 

@@ -6,6 +6,7 @@ import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -74,7 +75,7 @@ class RecoveryPermitTest {
             SagaEngine engine = new SagaEngine(store, blocking, options, InstantSource.system(),
                     RandomGenerator.of("L64X128MixRandom"), EngineScheduler.of(scheduler, workers), "me",
                     new DriveListener() { });
-            service[0] = new TransactionService(store, engine);
+            service[0] = new TransactionService(store, engine, BranchUrlPolicy.defaults());
             TransRequest orphan = saga("orphan", false);
             h2.insertIfAbsent(new TransactionRecord("orphan", "saga", TransStatus.SUBMITTED,
                     DefinitionCodec.encode(SagaDefinition.parse(orphan, options)),

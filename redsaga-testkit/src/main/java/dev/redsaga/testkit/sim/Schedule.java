@@ -3,6 +3,7 @@ package dev.redsaga.testkit.sim;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.engine.DriveListener;
 import dev.redsaga.server.engine.EngineMutant;
 import dev.redsaga.server.engine.EngineOptions;
@@ -77,7 +78,7 @@ final class Schedule {
                     ? Set.of(mutant.engine()) : Set.of();
             engine = SagaEngine.withMutants(view, world.transport(node), ENGINE, node, world.random.split(), node,
                     node.name() + "#" + incarnation, new DriveListener() { }, engineMutants);
-            service = new TransactionService(view, engine);
+            service = new TransactionService(view, engine, BranchUrlPolicy.defaults());
             engine.start();
             up = true;
             world.trace(node + " up as " + node.name() + "#" + incarnation);

@@ -1,0 +1,135 @@
+package dev.redsaga.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.RedsagaException;
+import dev.redsaga.client.SubmitResult;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.AccessPolicy;
+import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.Await;
+import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The coordinator is nobody's proxy: it refuses branch URLs at metadata and link-local addresses and at itself,
+ * checks the address a name resolves to at every call (an allowlist refuses what it does not name), lets no saga
+ * set framing or routing headers, and shows of a branch's answer only its status and the protocol's own message —
+ * never the body of whatever the URL returned, nor why a connection failed. All of this was open before.
+ */
+class BranchUrlPolicyIT {
+    static final EngineOptions ENGINE = new EngineOptions(1_000, 50, 200, 5_000, 100, 100, 64);
+    static ScriptedBranches branches;
+    static RedsagaServer open;
+    static RedsagaClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        branches = new ScriptedBranches();
+        open = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:ssrf-" + UUID.randomUUID(), ENGINE,
+                64 * 1024, "ssrf-it"));
+        client = RedsagaClient.builder(open.baseUrl()).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        open.close();
+        branches.close();
+    }
+
+    private static int status(Runnable r) {
+        try {
+            r.run();
+            return 200;
+        } catch (RedsagaException e) {
+            return e.httpStatus();
+        }
+    }
+
+    @Test
+    void metadataLinkLocalAndTheCoordinatorItselfAreRefusedAtSubmit() {
+        for (String url : new String[] {"http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x",
+                "http://100.100.100.200/latest", "http://[fd00:ec2::254]/x", open.baseUrl() + "/api/dtmsvr/forceStop",
+                "http://localhost:" + open.port() + "/api/dtmsvr/abort"}) {
+            String gid = client.newGid();
+            assertThatThrownBy(() -> client.saga(gid).step(branches.url("/ok"), url, "{}").submit())
+                    .as(url).isInstanceOfSatisfying(RedsagaException.class, e -> {
+                        assertThat(e.httpStatus()).isEqualTo(400);
+                        assertThat(e.getMessage()).contains("steps[0].compensate", "the coordinator does not call it");
+                    });
+        }
+    }
+
+    @Test
+    void sagasMayNotSetFramingOrRoutingHeaders() {
+        for (String header : new String[] {"Host", "Content-Length", "Transfer-Encoding", "Connection",
+                "X-Forwarded-For", "Forwarded", "Proxy-Authorization"}) {
+            String gid = client.newGid();
+            assertThatThrownBy(() -> client.saga(gid).step(branches.url("/h"), "", "{}").branchHeader(header, "x")
+                    .submit()).as(header).isInstanceOfSatisfying(RedsagaException.class,
+                            e -> assertThat(e.getMessage()).contains("branch_headers may not set " + header));
+        }
+        String gid = client.newGid();
+        assertThat(client.saga(gid).step(branches.url("/" + gid), "", "{}").branchHeader("Authorization", "Bearer t")
+                .waitResult().submit()).as("a branch's own credentials may be passed").isEqualTo(SubmitResult.SUCCESS);
+    }
+
+    @Test
+    void onlyTheStatusAndTheProtocolsMessageOfAnAnswerAreShown() {
+        String gid = client.newGid();
+        Answer secret = new Answer(500, "aws_secret=AKIA123 db_password=hunter2", 0);
+        branches.script("/" + gid + "/secret", secret, secret);
+        client.saga(gid).step(branches.url("/" + gid + "/secret"), "", "{}").retryLimit(1).submit();
+        Await.until(Duration.ofSeconds(10), gid + " to fail",
+                () -> client.query(gid).transaction().status() == TransStatus.FAILED);
+        String reason = client.query(gid).transaction().rollbackReason();
+        assertThat(reason).contains("HTTP 500").doesNotContain("aws_secret", "hunter2");
+
+        String refused = client.newGid();
+        branches.script("/" + refused + "/a", new Answer(409, "{\"dtm_result\":\"FAILURE\",\"message\":\"out of stock\"}",
+                0));
+        client.saga(refused).step(branches.url("/" + refused + "/a"), "", "{}").waitResult().submit();
+        assertThat(client.query(refused).transaction().rollbackReason()).contains("HTTP 409: out of stock");
+
+        String closed = client.newGid();
+        client.saga(closed).step("http://127.0.0.1:1/nobody-listens", "", "{}").retryLimit(1).submit();
+        Await.until(Duration.ofSeconds(10), closed + " to fail",
+                () -> client.query(closed).transaction().status() == TransStatus.FAILED);
+        assertThat(client.query(closed).transaction().rollbackReason()).contains("the connection failed")
+                .doesNotContainIgnoringCase("refused");
+    }
+
+    @Test
+    void anAllowlistIsCheckedOnTheAddressANameResolvesToAtEveryCall() throws Exception {
+        // allowed: one loopback address that is not the one "localhost" resolves to
+        try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
+                "h2:mem:ssrf-strict-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-strict", AccessPolicy.open(),
+                BranchUrlPolicy.allowing(List.of("127.0.0.2/32", branches.url("/prefix/")))))) {
+            RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
+            String gid = c.newGid();
+            String viaName = branches.url("/" + gid + "/a").replace("127.0.0.1", "localhost");
+            c.saga(gid).step(viaName, "", "{}").retryLimit(1).submit(); // a name: accepted, checked at the call
+            Await.until(Duration.ofSeconds(10), gid + " to fail",
+                    () -> c.query(gid).transaction().status() == TransStatus.FAILED);
+            assertThat(c.query(gid).transaction().rollbackReason()).contains("not allowed by --branch-allow");
+            assertThat(branches.calls(gid)).as("never called").isEmpty();
+
+            assertThat(status(() -> c.saga(c.newGid()).step("http://10.1.2.3/x", "", "{}").submit()))
+                    .as("a literal address outside the list").isEqualTo(400);
+            String allowed = c.newGid();
+            assertThat(c.saga(allowed).step(branches.url("/prefix/" + allowed), "", "{}").waitResult().submit())
+                    .as("an allowed URL prefix").isEqualTo(SubmitResult.SUCCESS);
+        }
+    }
+}
