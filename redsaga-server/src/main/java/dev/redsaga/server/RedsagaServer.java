@@ -49,7 +49,7 @@ public final class RedsagaServer implements AutoCloseable {
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
-                    new HttpApi(service, config.maxRequestBytes(), config.access()));
+                    new HttpApi(service, config.maxRequestBytes(), config.access()), config.maxConnections());
         } catch (IOException e) {
             engine.stop(Duration.ZERO);
             shutdownExecutors();

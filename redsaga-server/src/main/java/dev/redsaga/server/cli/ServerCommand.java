@@ -58,8 +58,28 @@ public final class ServerCommand implements Callable<Integer> {
     Duration lease;
 
     @Option(names = "--max-drives", defaultValue = "4096",
-            description = "sagas driven at once; submits wait beyond this (default: ${DEFAULT-VALUE})")
+            description = "sagas driven at once; submits wait beyond this, up to --drive-wait "
+                    + "(default: ${DEFAULT-VALUE})")
     int maxDrives;
+
+    @Option(names = "--max-request-timeout", converter = DurationConverter.class, defaultValue = "60s",
+            description = "the longest request_timeout a saga may ask for; each branch call ends by then, answer or "
+                    + "not (default: ${DEFAULT-VALUE})")
+    Duration maxRequestTimeout;
+
+    @Option(names = "--prepared-lifetime", converter = DurationConverter.class, defaultValue = "1h",
+            description = "a prepared saga without timeout_to_fail fails if not submitted within this "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration preparedLifetime;
+
+    @Option(names = "--drive-wait", converter = DurationConverter.class, defaultValue = "5s",
+            description = "how long a submit waits for a free drive (--max-drives) before it is refused with 503 and "
+                    + "Retry-After, nothing stored (default: ${DEFAULT-VALUE})")
+    Duration driveWait;
+
+    @Option(names = "--max-connections", defaultValue = "10000",
+            description = "open client connections at most; more wait to be accepted (default: ${DEFAULT-VALUE})")
+    int maxConnections;
 
     @Option(names = "--max-request-bytes", defaultValue = "1048576",
             description = "largest request body accepted (default: ${DEFAULT-VALUE})")
@@ -106,15 +126,19 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             EngineOptions engine = new EngineOptions(requestTimeout.toMillis(), retryInterval.toMillis(),
                     retryCap.toMillis(), lease.toMillis(), EngineOptions.defaults().claimBatch(),
-                    EngineOptions.defaults().pollIntervalMs(), maxDrives);
+                    EngineOptions.defaults().pollIntervalMs(), maxDrives, maxRequestTimeout.toMillis(),
+                    preparedLifetime.toMillis(), driveWait.toMillis());
             AccessPolicy access = AccessPolicy.of(host,
                     tokens(apiTokens, environment.get("REDSAGA_API_TOKENS"), apiTokenFile, "--api-token-file"),
                     tokens(adminTokens, environment.get("REDSAGA_ADMIN_TOKENS"), adminTokenFile, "--admin-token-file"),
                     allowAnonymous, allowedOrigins);
             BranchUrlPolicy branches = branchAllow.isEmpty() ? BranchUrlPolicy.defaults()
                     : BranchUrlPolicy.allowing(branchAllow);
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
+            }
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
-                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches);
+                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

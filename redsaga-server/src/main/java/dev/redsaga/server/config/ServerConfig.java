@@ -13,12 +13,14 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param instanceId      this instance's name in leases; unique among instances sharing a store
  * @param access          who may call the API (tokens, scopes, browser origins)
  * @param branches        which branch URLs the coordinator may call
+ * @param maxConnections  open client connections at most
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-        String instanceId, AccessPolicy access, BranchUrlPolicy branches) {
+        String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public ServerConfig {
         if (host == null || host.isBlank()) {
@@ -42,18 +44,22 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (branches == null) {
             throw new IllegalArgumentException("branch URL policy is required (BranchUrlPolicy.defaults())");
         }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("max connections must be at least 1, was " + maxConnections);
+        }
     }
 
     /** A server with these callers and the default branch URL policy. */
     public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
             String instanceId, AccessPolicy access) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, access, BranchUrlPolicy.defaults());
+        this(host, port, store, engine, maxRequestBytes, instanceId, access, BranchUrlPolicy.defaults(),
+                DEFAULT_MAX_CONNECTIONS);
     }
 
     /** A server with no tokens: for loopback (the embedded uses and tests). */
     public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
             String instanceId) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, openIfLoopback(host), BranchUrlPolicy.defaults());
+        this(host, port, store, engine, maxRequestBytes, instanceId, openIfLoopback(host));
     }
 
     private static AccessPolicy openIfLoopback(String host) {
@@ -75,14 +81,14 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches);
+        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections);
     }
 
     public ServerConfig withStore(String s) {
-        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches);
+        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
-        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches);
+        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections);
     }
 }

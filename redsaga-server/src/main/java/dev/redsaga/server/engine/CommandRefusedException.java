@@ -9,7 +9,9 @@ public class CommandRefusedException extends RuntimeException {
         /** the transaction's status does not allow it (e.g. aborting a succeeded saga) */
         CONFLICT,
         /** no transaction has this gid */
-        NOT_FOUND
+        NOT_FOUND,
+        /** every drive permit is taken and none came free in time; nothing was done */
+        BUSY
     }
 
     private final Reason reason;

@@ -25,6 +25,8 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
         String customData) {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final long MAX_SECONDS = 365L * 24 * 3600;
+    private static final int MAX_HEADERS = 32;
+    private static final int MAX_HEADER_VALUE = 4_096;
     /** Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, and who the caller is. */
     private static final java.util.Set<String> RESERVED_HEADERS = java.util.Set.of("host", "content-length",
             "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "content-type",
@@ -71,7 +73,15 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
             steps.add(new Step(branchId(i), action, compensate, payload));
         }
         Map<String, String> headers = r.branchHeaders() == null ? Map.of() : new LinkedHashMap<>(r.branchHeaders());
+        if (headers.size() > MAX_HEADERS) {
+            throw new InvalidTransactionException("branch_headers has " + headers.size() + " entries; at most "
+                    + MAX_HEADERS + " are allowed");
+        }
         for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (h.getKey().length() > 128 || (h.getValue() != null && h.getValue().length() > MAX_HEADER_VALUE)) {
+                throw new InvalidTransactionException("branch_headers['" + abbreviate(h.getKey()) + "'] is too long: "
+                        + "names up to 128 characters, values up to " + MAX_HEADER_VALUE);
+            }
             if (!HEADER_NAME.matcher(h.getKey()).matches()) {
                 throw new InvalidTransactionException("branch_headers has an invalid header name '" + h.getKey() + "'");
             }
@@ -91,12 +101,16 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
         List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
         SagaOptions options = new SagaOptions(
                 seconds(r.timeoutToFail(), "timeout_to_fail", 0),
-                seconds(r.requestTimeout(), "request_timeout", defaults.defaultRequestTimeoutMs()),
+                requestTimeout(r.requestTimeout(), defaults),
                 seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
                 nonNegative(r.retryLimit(), "retry_limit"),
                 Collections.unmodifiableMap(headers),
                 concurrent);
         return new SagaDefinition(r.gid(), List.copyOf(steps), options, preds, r.customData());
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
     /** DTM's branch id of step {@code index} (0-based): "01", "02", ... */
@@ -202,6 +216,15 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
         }
         state[i] = 2;
         return false;
+    }
+
+    private static long requestTimeout(Long value, EngineOptions defaults) {
+        long ms = seconds(value, "request_timeout", defaults.defaultRequestTimeoutMs());
+        if (ms > defaults.maxRequestTimeoutMs()) {
+            throw new InvalidTransactionException("request_timeout must be at most " + defaults.maxRequestTimeoutMs()
+                    / 1000 + " s (the server's --max-request-timeout), was " + value + " s");
+        }
+        return ms;
     }
 
     private static long seconds(Long value, String field, long defaultMs) {

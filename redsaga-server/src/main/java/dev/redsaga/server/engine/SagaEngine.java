@@ -71,7 +71,8 @@ public final class SagaEngine implements AutoCloseable {
         this.owner = owner;
         this.listener = listener;
         this.drivePermits = new Semaphore(options.maxConcurrentDrives());
-        SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), mutants);
+        SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), options.preparedLifetimeMs(),
+                mutants);
         this.driver = new SagaDriver(store, transport, machine, clock, scheduler, options, owner, new SagaDriver.Hooks() {
             @Override
             public void wakeAt(long dueAt, TransactionRecord released) {
@@ -148,25 +149,50 @@ public final class SagaEngine implements AutoCloseable {
      */
     public SubmitResult submit(SagaDefinition def, boolean wait) {
         String definition = DefinitionCodec.encode(def);
-        long now = clock.millis();
-        TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.SUBMITTED, definition,
-                ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def), now, now, null,
-                null);
-        Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
-        if (existing.isEmpty()) {
-            return driveFor(new Transaction(fresh, def, SagaProgress.initial(def.size())), wait);
+        // the drive permit first: a saga is stored only if it can be driven at once, never stored and left waiting
+        if (!reservePermit()) {
+            throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "this coordinator is driving "
+                    + options.maxConcurrentDrives() + " sagas already and none ended within "
+                    + options.permitWaitMs() + " ms; nothing was stored: send it again shortly (same gid)");
         }
-        TransactionRecord stored = existing.get();
-        requireSameBody(stored, definition);
-        if (stored.status() == TransStatus.PREPARED) {
-            TransactionRecord submitted = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
-                    now + leaseMs(def), now, null);
-            if (store.compareAndSet(submitted)) {
-                return driveFor(load(submitted), wait);
+        boolean driving = false;
+        try {
+            long now = clock.millis();
+            TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.SUBMITTED, definition,
+                    ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def), now, now,
+                    null, null);
+            Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
+            if (existing.isEmpty()) {
+                driving = true;
+                return driveFor(new Transaction(fresh, def, SagaProgress.initial(def.size())), wait);
             }
-            stored = store.find(def.gid()).orElseThrow();
+            TransactionRecord stored = existing.get();
+            requireSameBody(stored, definition);
+            if (stored.status() == TransStatus.PREPARED) {
+                TransactionRecord submitted = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
+                        now + leaseMs(def), now, null);
+                if (store.compareAndSet(submitted)) {
+                    driving = true;
+                    return driveFor(load(submitted), wait);
+                }
+                stored = store.find(def.gid()).orElseThrow();
+            }
+            return resultOf(stored.status(), wait);
+        } finally {
+            if (!driving) {
+                drivePermits.release();
+            }
         }
-        return resultOf(stored.status(), wait);
+    }
+
+    /** Takes a drive permit, waiting at most {@code permitWaitMs}; false if none came free. */
+    private boolean reservePermit() {
+        try {
+            return drivePermits.tryAcquire(options.permitWaitMs(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
@@ -177,10 +203,12 @@ public final class SagaEngine implements AutoCloseable {
     public void prepare(SagaDefinition def) {
         String definition = DefinitionCodec.encode(def);
         long now = clock.millis();
-        long timeout = def.options().timeoutToFailMs();
+        // a prepared saga whose submit never comes fails after its timeout_to_fail, or the server's lifetime
+        long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs()
+                : options.preparedLifetimeMs();
         TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.PREPARED, definition,
-                ProgressCodec.encode(SagaProgress.initial(def.size()).releasedAt(1)), 1, null,
-                timeout > 0 ? now + timeout : null, now, now, null, null);
+                ProgressCodec.encode(SagaProgress.initial(def.size()).releasedAt(1)), 1, null, now + timeout, now, now,
+                null, null);
         Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
         if (existing.isPresent()) {
             requireSameBody(existing.get(), definition);
@@ -220,7 +248,9 @@ public final class SagaEngine implements AutoCloseable {
                     TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(p), owner,
                             now + leaseMs(t.definition()), now, "aborted by request");
                     if (store.compareAndSet(aborting)) {
-                        driveLater(new Transaction(aborting, t.definition(), p));
+                        if (reservePermit()) {
+                            startDrive(new Transaction(aborting, t.definition(), p));
+                        } // else stored as aborting: recovery compensates it once the lease ends
                         return;
                     }
                 }
@@ -257,12 +287,13 @@ public final class SagaEngine implements AutoCloseable {
                 "no transaction with gid " + gid));
     }
 
+    /** Drives {@code t}, for which a permit is taken; with {@code wait}, until the drive ends. */
     private SubmitResult driveFor(Transaction t, boolean wait) {
+        CompletableFuture<DriveListener.DriveResult> drive = startDrive(t);
         if (!wait) {
-            driveLater(t);
             return SubmitResult.ACCEPTED;
         }
-        DriveListener.DriveResult result = driveHere(t);
+        DriveListener.DriveResult result = drive.join();
         return switch (result.end()) {
             case FINISHED -> resultOf(result.status(), true);
             // someone else moved it (an abort, another instance), or the store failed mid-drive: it is stored,
@@ -323,29 +354,6 @@ public final class SagaEngine implements AutoCloseable {
         return driver.leaseMs(def);
     }
 
-    /**
-     * Drives a held transaction and waits for the drive to end (used by {@code wait_result} submits). Waits for a
-     * drive permit first, so the instance never drives more than its limit at once.
-     */
-    public DriveListener.DriveResult driveHere(Transaction t) {
-        return drive(t).join();
-    }
-
-    /** Drives a held transaction; waits for a drive permit first (back-pressure on submitters). */
-    public void driveLater(Transaction t) {
-        drive(t);
-    }
-
-    /**
-     * Starts driving a held transaction once a drive permit is free (the caller waits for it: back-pressure).
-     *
-     * @return completes, never exceptionally, when the drive ends
-     */
-    public CompletableFuture<DriveListener.DriveResult> drive(Transaction t) {
-        acquirePermit();
-        return startDrive(t);
-    }
-
     /** Starts a drive for which a permit is already taken; the permit is given back when it ends. */
     private CompletableFuture<DriveListener.DriveResult> startDrive(Transaction t) {
         drivesRunning.incrementAndGet();
@@ -364,15 +372,6 @@ public final class SagaEngine implements AutoCloseable {
         drivePermits.release();
         if (drivesRunning.decrementAndGet() == 0 && stopping) {
             stopped.complete(null);
-        }
-    }
-
-    private void acquirePermit() {
-        try {
-            drivePermits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting to drive a transaction", e);
         }
     }
 

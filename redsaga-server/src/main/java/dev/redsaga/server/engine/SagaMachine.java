@@ -19,15 +19,20 @@ import java.util.Set;
  */
 public final class SagaMachine {
     private final Backoff backoff;
+    private final long preparedLifetimeMs;
     private final boolean skipFailedStepCompensation;
 
     public SagaMachine(Backoff backoff) {
-        this(backoff, java.util.Set.of());
+        this(backoff, EngineOptions.DEFAULT_PREPARED_LIFETIME_MS, java.util.Set.of());
     }
 
-    /** A machine with deliberate bugs, for the simulator only (see {@link EngineMutant}). */
-    SagaMachine(Backoff backoff, java.util.Set<EngineMutant> mutants) {
+    /**
+     * @param preparedLifetimeMs how long a prepared saga without {@code timeout_to_fail} waits for its submit
+     * @param mutants            deliberate bugs, for the simulator only (see {@link EngineMutant})
+     */
+    SagaMachine(Backoff backoff, long preparedLifetimeMs, java.util.Set<EngineMutant> mutants) {
         this.backoff = backoff;
+        this.preparedLifetimeMs = preparedLifetimeMs;
         this.skipFailedStepCompensation = mutants.contains(EngineMutant.SKIP_FAILED_STEP_COMPENSATION);
     }
 
@@ -75,14 +80,13 @@ public final class SagaMachine {
         return p.with(call, next);
     }
 
-    private static Plan planPrepared(SagaDefinition def, long createdAt, long now) {
-        long timeout = def.options().timeoutToFailMs();
-        if (timeout <= 0) {
-            return new Plan.Wait(Long.MAX_VALUE);
-        }
+    private Plan planPrepared(SagaDefinition def, long createdAt, long now) {
+        long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs() : preparedLifetimeMs;
         long deadline = createdAt + timeout;
         return now >= deadline
-                ? new Plan.Finish(TransStatus.FAILED, "prepared but not submitted within timeout_to_fail")
+                ? new Plan.Finish(TransStatus.FAILED, def.options().timeoutToFailMs() > 0
+                        ? "prepared but not submitted within timeout_to_fail"
+                        : "prepared but not submitted within the server's --prepared-lifetime")
                 : new Plan.Wait(deadline);
     }
 

@@ -83,11 +83,14 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     case NOT_FOUND -> 404;
                     case CONFLICT -> Outcome.FAILURE.httpStatus();
                     case TOO_LARGE -> 413;
-                    case UNAVAILABLE -> 503;
+                    case UNAVAILABLE, BUSY -> 503;
                     // the store behind us did not answer in time: a gateway timeout, the outcome unknown
                     case OUTCOME_UNKNOWN -> 504;
                 };
-                if (status >= 500) {
+                if (e.kind() == RequestException.Kind.BUSY) {
+                    ex.respondWithHeader(503, "Retry-After", "1", "application/json",
+                            json.writeValueAsBytes(DtmReply.error(e.getMessage())));
+                } else if (status >= 500) {
                     // no FAILURE in the body: a DTM client would read it as "the saga failed"
                     log.warn("{} on {}: {}", e.kind(), path, e.getMessage());
                     reply(ex, status, DtmReply.error(e.getMessage()));

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -96,6 +97,12 @@ public final class HttpEndpoint implements AutoCloseable {
      * @throws IOException if the address is taken or cannot be bound
      */
     public static HttpEndpoint start(String host, int port, String name, Handler handler) throws IOException {
+        return start(host, port, name, handler, 10_000);
+    }
+
+    /** As {@link #start(String, int, String, Handler)}, with at most {@code maxConnections} open connections. */
+    public static HttpEndpoint start(String host, int port, String name, Handler handler, int maxConnections)
+            throws IOException {
         VirtualThreadPool threads = new VirtualThreadPool();
         threads.setName(name);
         Server server = new Server(threads);
@@ -105,6 +112,8 @@ public final class HttpEndpoint implements AutoCloseable {
         connector.setAcceptQueueSize(4096);
         connector.setIdleTimeout(60_000);
         server.addConnector(connector);
+        // beyond the limit Jetty stops accepting: new connections wait in the kernel's backlog, not in our memory
+        server.addBean(new NetworkConnectionLimit(maxConnections, connector));
         server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {

@@ -19,7 +19,9 @@ public class RequestException extends RuntimeException {
         /** the store could not be reached or failed; nothing was done */
         UNAVAILABLE,
         /** a write reached the store but no answer came back: it may have happened; query the gid */
-        OUTCOME_UNKNOWN
+        OUTCOME_UNKNOWN,
+        /** the coordinator is at its limit; nothing was done: try again shortly */
+        BUSY
     }
 
     public RequestException(Kind kind, String message) {
@@ -45,6 +47,10 @@ public class RequestException extends RuntimeException {
 
     public static RequestException unavailable(String message) {
         return new RequestException(Kind.UNAVAILABLE, message);
+    }
+
+    public static RequestException busy(String message) {
+        return new RequestException(Kind.BUSY, message);
     }
 
     public static RequestException outcomeUnknown(String message) {

@@ -10,6 +10,7 @@ import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransView;
+import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
@@ -20,6 +21,7 @@ import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.engine.Step;
 import dev.redsaga.server.engine.SubmitResult;
+import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -34,6 +36,8 @@ import java.util.function.Supplier;
  * here and {@link RequestException}s — the only exceptions it sees — to status codes.
  */
 public final class TransactionService {
+    /** The most a page of {@code all} may weigh in JSON bytes; a page is cut short beyond it. */
+    static final long LIST_BYTE_BUDGET = 1 << 20;
 
     private final TransactionStore store;
     private final SagaEngine engine;
@@ -131,11 +135,20 @@ public final class TransactionService {
         } catch (IllegalArgumentException e) {
             throw RequestException.invalid(e.getMessage());
         }
+        // summaries (no steps, payloads or custom_data: query one gid for those), within a byte budget per page
         List<TransView> views = new ArrayList<>(page.records().size());
+        String next = page.nextPosition();
+        long bytes = 0;
         for (TransactionRecord r : page.records()) {
-            views.add(view(r, engine.definitionOf(r)));
+            TransView v = summary(r);
+            bytes += jsonSize(v);
+            if (bytes > LIST_BYTE_BUDGET && !views.isEmpty()) {
+                next = ListPosition.after(page.records().get(views.size() - 1));
+                break;
+            }
+            views.add(v);
         }
-        return new ListReply(views, page.nextPosition());
+        return new ListReply(views, next);
     }
 
     /**
@@ -151,6 +164,7 @@ public final class TransactionService {
                 case GID_TAKEN -> RequestException.invalid(e.getMessage());
                 case CONFLICT -> RequestException.conflict(e.getMessage());
                 case NOT_FOUND -> RequestException.notFound(e.getMessage());
+                case BUSY -> RequestException.busy(e.getMessage());
             };
         } catch (StoreException e) {
             if (e.outcomeUnknown()) {
@@ -217,6 +231,19 @@ public final class TransactionService {
         return new TransView(r.gid(), r.transType(), r.status(), steps, payloads, time(r.createdAt()),
                 time(r.updatedAt()), time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(),
                 def.customData());
+    }
+
+    private static int jsonSize(Object o) {
+        try {
+            return WireJson.mapper().writeValueAsBytes(o).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a view could not be written as JSON", e);
+        }
+    }
+
+    private static TransView summary(TransactionRecord r) {
+        return new TransView(r.gid(), r.transType(), r.status(), null, null, time(r.createdAt()), time(r.updatedAt()),
+                time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null);
     }
 
     private static String time(Long epochMs) {

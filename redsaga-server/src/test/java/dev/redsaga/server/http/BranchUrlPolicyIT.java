@@ -115,7 +115,8 @@ class BranchUrlPolicyIT {
         // allowed: one loopback address that is not the one "localhost" resolves to
         try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
                 "h2:mem:ssrf-strict-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-strict", AccessPolicy.open(),
-                BranchUrlPolicy.allowing(List.of("127.0.0.2/32", branches.url("/prefix/")))))) {
+                BranchUrlPolicy.allowing(List.of("127.0.0.2/32", branches.url("/prefix/"))),
+                ServerConfig.DEFAULT_MAX_CONNECTIONS))) {
             RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
             String gid = c.newGid();
             String viaName = branches.url("/" + gid + "/a").replace("127.0.0.1", "localhost");

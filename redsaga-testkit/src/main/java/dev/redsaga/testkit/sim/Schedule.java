@@ -234,7 +234,7 @@ final class Schedule {
                     return;
                 }
                 if (e instanceof RequestException r && r.kind() != RequestException.Kind.UNAVAILABLE
-                        && r.kind() != RequestException.Kind.OUTCOME_UNKNOWN) {
+                        && r.kind() != RequestException.Kind.OUTCOME_UNKNOWN && r.kind() != RequestException.Kind.BUSY) {
                     // prepared and then aborted or timed out: the submit is refused for good
                     saga.submitDone = true;
                     return;

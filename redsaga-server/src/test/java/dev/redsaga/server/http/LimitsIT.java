@@ -1,0 +1,114 @@
+package dev.redsaga.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.RedsagaException;
+import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.protocol.TransView;
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.Await;
+import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bounded resources: a saga cannot ask for a branch timeout beyond the server's maximum nor set dozens of headers;
+ * a submit waits for a free drive only so long, then is refused with Retry-After and nothing stored (before, it
+ * was stored and then hung); a prepared saga that is never submitted does not live for ever; {@code all} answers
+ * summaries. Each of these was unbounded before.
+ */
+class LimitsIT {
+    static final EngineOptions ENGINE = new EngineOptions(1_000, 50, 400, 5_000, 100, 100, 1)
+            .withLimits(10_000, 1_000, 300);
+
+    private static RedsagaServer start() {
+        return RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:limits-" + UUID.randomUUID(), ENGINE,
+                64 * 1024, "limits-it"));
+    }
+
+    @Test
+    void requestTimeoutAndHeadersAreBounded() throws Exception {
+        try (RedsagaServer server = start(); ScriptedBranches branches = new ScriptedBranches()) {
+            RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+            assertThatThrownBy(() -> client.saga(client.newGid()).step(branches.url("/a"), "", "{}")
+                    .requestTimeout(Duration.ofDays(365)).submit())
+                    .isInstanceOfSatisfying(RedsagaException.class, e -> {
+                        assertThat(e.httpStatus()).isEqualTo(400);
+                        assertThat(e.getMessage()).contains("request_timeout must be at most 10 s");
+                    });
+            var saga = client.saga(client.newGid()).step(branches.url("/a"), "", "{}");
+            for (int i = 0; i < 33; i++) {
+                saga.branchHeader("X-H" + i, "v");
+            }
+            assertThatThrownBy(saga::submit).isInstanceOfSatisfying(RedsagaException.class,
+                    e -> assertThat(e.getMessage()).contains("at most 32"));
+        }
+    }
+
+    @Test
+    void aSubmitBeyondTheDrivesIsRefusedWithRetryAfterAndNothingStored() throws Exception {
+        try (RedsagaServer server = start(); ScriptedBranches branches = new ScriptedBranches()) {
+            RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+            String busy = client.newGid();
+            branches.script("/" + busy + "/slow", Answer.stall(900));
+            client.saga(busy).step(branches.url("/" + busy + "/slow"), "", "{}").submit(); // holds the one drive
+
+            String refused = client.newGid();
+            String body = "{\"gid\":\"" + refused + "\",\"trans_type\":\"saga\",\"steps\":[{\"action\":\""
+                    + branches.url("/" + refused) + "\"}],\"payloads\":[\"{}\"]}";
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(server.baseUrl() + "/api/dtmsvr/submit")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Retry-After")).contains("1");
+            assertThat(r.body()).contains("nothing was stored").doesNotContain("FAILURE");
+            assertThatThrownBy(() -> client.query(refused)).isInstanceOfSatisfying(RedsagaException.class,
+                    e -> assertThat(e.httpStatus()).isEqualTo(404));
+
+            Await.until(Duration.ofSeconds(10), busy + " to end",
+                    () -> client.query(busy).transaction().status() == TransStatus.SUCCEEDED);
+            client.saga(refused).step(branches.url("/" + refused), "", "{}").waitResult().submit();
+            assertThat(client.query(refused).transaction().status()).as("sent again, it runs")
+                    .isEqualTo(TransStatus.SUCCEEDED);
+        }
+    }
+
+    @Test
+    void aPreparedSagaNeverSubmittedFailsAfterTheServersLifetime() throws Exception {
+        try (RedsagaServer server = start(); ScriptedBranches branches = new ScriptedBranches()) {
+            RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+            String gid = client.newGid();
+            client.saga(gid).step(branches.url("/" + gid), "", "{}").prepare();
+            Await.until(Duration.ofSeconds(10), gid + " to fail",
+                    () -> client.query(gid).transaction().status() == TransStatus.FAILED);
+            assertThat(branches.calls(gid)).isEmpty();
+        }
+    }
+
+    @Test
+    void theListingAnswersSummaries() throws Exception {
+        try (RedsagaServer server = start(); ScriptedBranches branches = new ScriptedBranches()) {
+            RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+            String big = "x".repeat(20_000);
+            for (int i = 0; i < 3; i++) {
+                client.saga(client.newGid()).step(branches.url("/p"), "", "\"" + big + "\"").prepare();
+            }
+            var page = client.list(null, null, 100);
+            assertThat(page.transactions()).hasSize(3);
+            for (TransView v : page.transactions()) {
+                assertThat(v.payloads()).isNull();
+                assertThat(v.steps()).isNull();
+            }
+        }
+    }
+}
