@@ -1,6 +1,7 @@
 package dev.redsaga.server.config;
 
 import dev.redsaga.server.store.StoreException;
+import dev.redsaga.server.store.StoreUris;
 import dev.redsaga.server.store.TransactionStore;
 import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
 import dev.redsaga.server.store.redis.RedisTransactionStore;
@@ -51,7 +52,8 @@ public final class StoreFactory {
                 throw new StoreException(e.getMessage());
             }
         }
-        throw new StoreException("unknown store '" + uri + "': use h2:./data/redsaga, redis://host:6379, "
+        throw new StoreException("unknown store '" + StoreUris.redact(uri) + "': use h2:./data/redsaga, "
+                + "redis://host:6379, "
                 + "redis-cluster://host:7000,host:7001, jdbc:postgresql://host:5432/db?user=u, "
                 + "or jdbc:mariadb://host:3306/db?user=u");
     }

@@ -92,14 +92,16 @@ public final class HttpApi implements HttpEndpoint.Handler {
                             json.writeValueAsBytes(DtmReply.error(e.getMessage())));
                 } else if (status >= 500) {
                     // no FAILURE in the body: a DTM client would read it as "the saga failed"
-                    log.warn("{} on {}: {}", e.kind(), path, e.getMessage());
+                    log.warn("{} on {}: {}", e.kind(), route, e.getMessage());
                     reply(ex, status, DtmReply.error(e.getMessage()));
                 } else {
                     reply(ex, status, DtmReply.failure(e.getMessage()));
                 }
             } catch (RuntimeException e) {
-                log.error("unexpected error on {}", path, e);
-                reply(ex, 500, DtmReply.error("internal error: " + e));
+                // the answer names the incident, the log has the detail: exception texts stay inside
+                String incident = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
+                log.error("unexpected error on {} (incident {})", route, incident, e);
+                reply(ex, 500, DtmReply.error("internal error (incident " + incident + " in the coordinator's log)"));
             }
         }
     }

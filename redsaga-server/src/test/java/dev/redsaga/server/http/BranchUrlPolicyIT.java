@@ -102,6 +102,13 @@ class BranchUrlPolicyIT {
         client.saga(refused).step(branches.url("/" + refused + "/a"), "", "{}").waitResult().submit();
         assertThat(client.query(refused).transaction().rollbackReason()).contains("HTTP 409: out of stock");
 
+        String forged = client.newGid();
+        branches.script("/" + forged + "/a", new Answer(409,
+                "{\"dtm_result\":\"FAILURE\",\"message\":\"no\\n12:00:00.000 ERROR forged log line\"}", 0));
+        client.saga(forged).step(branches.url("/" + forged + "/a"), "", "{}").waitResult().submit();
+        assertThat(client.query(forged).transaction().rollbackReason()).as("no line break reaches a log")
+                .doesNotContain("\n").contains("no?12:00:00.000 ERROR forged log line");
+
         String closed = client.newGid();
         client.saga(closed).step("http://127.0.0.1:1/nobody-listens", "", "{}").retryLimit(1).submit();
         Await.until(Duration.ofSeconds(10), closed + " to fail",

@@ -108,6 +108,16 @@ class StoreFailureIT {
     }
 
     @Test
+    void anUnexpectedErrorAnswers500NamingAnIncidentNotTheExceptionsText() {
+        String gid = client.newGid();
+        store.inject(Op.FIND, Fault.BUG, 1);
+        assertThatThrownBy(() -> client.query(gid)).isInstanceOfSatisfying(RedsagaException.class, e -> {
+            assertThat(e.httpStatus()).isEqualTo(500);
+            assertThat(e.getMessage()).contains("incident").doesNotContain("hunter2", "IllegalStateException");
+        });
+    }
+
+    @Test
     void anInsertRefusedBeforeReachingTheStoreSaysNothingWasDone() {
         String gid = client.newGid();
         store.inject(Op.INSERT, Fault.BEFORE, 1);

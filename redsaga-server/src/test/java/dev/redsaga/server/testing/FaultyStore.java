@@ -25,7 +25,9 @@ public class FaultyStore implements TransactionStore {
         /** fails without touching the store */
         BEFORE,
         /** the store does it, then the call fails with its outcome unknown */
-        AFTER
+        AFTER,
+        /** a bug: an unexpected exception whose text must not reach a caller */
+        BUG
     }
 
     private record Armed(Fault fault, AtomicInteger remaining) {
@@ -55,6 +57,9 @@ public class FaultyStore implements TransactionStore {
         }
         if (a.fault() == Fault.BEFORE) {
             throw new StoreException("injected: the store is unreachable (" + what + ")");
+        }
+        if (a.fault() == Fault.BUG) {
+            throw new IllegalStateException("injected bug, internal detail: password=hunter2");
         }
         call.get();
         throw StoreException.outcomeUnknown("injected: no answer from the store after sending " + what, null);

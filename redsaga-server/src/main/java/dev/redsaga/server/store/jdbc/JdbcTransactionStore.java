@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
+import dev.redsaga.server.store.StoreUris;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import java.sql.Connection;
@@ -373,6 +374,6 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     /** Drops a password from a JDBC URL so it never reaches a log. */
     static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+        return StoreUris.redact(url);
     }
 }

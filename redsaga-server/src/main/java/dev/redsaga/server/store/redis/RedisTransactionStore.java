@@ -3,6 +3,7 @@ package dev.redsaga.server.store.redis;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
+import dev.redsaga.server.store.StoreUris;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import io.lettuce.core.ClientOptions;
@@ -139,6 +140,7 @@ public final class RedisTransactionStore implements TransactionStore {
      * @throws StoreException with a message saying what to fix, when the URI is bad or nobody answers
      */
     public static RedisTransactionStore open(String uri, Options options) {
+        String shown = StoreUris.redact(uri);
         // our own settings ride in the query string:
         // ?prefix=redsaga&shards=16&retention=604800 (seconds)&wait-replicas=1&wait-timeout=1000 (ms)
         int q = uri.indexOf('?');
@@ -157,16 +159,17 @@ public final class RedisTransactionStore implements TransactionStore {
                         Duration.ofMillis(Long.parseLong(params.getOrDefault("wait-timeout",
                                 Long.toString(options.waitTimeout().toMillis())))));
             } catch (IllegalArgumentException e) {
-                throw new StoreException("store '" + uri + "' has a bad setting: " + e.getMessage());
+                throw new StoreException("store '" + shown + "' has a bad setting: " + e.getMessage());
             }
             uri = uri.substring(0, q);
+            shown = StoreUris.redact(uri);
         }
         try {
             if (uri.startsWith("redis-cluster://")) {
                 if (options.waitReplicas() > 0) {
                     // WAIT must go to the master of each key's slot; the cluster client routes keyless commands
                     // to any node, where it would count the wrong writes
-                    throw new StoreException("store '" + uri + "': wait-replicas is not supported on Redis Cluster "
+                    throw new StoreException("store '" + shown + "': wait-replicas is not supported on Redis Cluster "
                             + "yet; use appendfsync always on the masters (docs/stores.md)");
                 }
                 List<RedisURI> seeds = new ArrayList<>();
@@ -180,7 +183,7 @@ public final class RedisTransactionStore implements TransactionStore {
                         .build());
                 try {
                     StatefulRedisClusterConnection<String, String> c = client.connect();
-                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, uri);
+                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, shown);
                 } catch (RuntimeException e) {
                     client.shutdown();
                     throw e;
@@ -194,20 +197,19 @@ public final class RedisTransactionStore implements TransactionStore {
                         .build());
                 try {
                     StatefulRedisConnection<String, String> c = client.connect();
-                    return new RedisTransactionStore(client::shutdown, c, c.async(), options,
-                            uri.replaceAll("//[^@/]*@", "//***@"));
+                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, shown);
                 } catch (RuntimeException e) {
                     client.shutdown();
                     throw e;
                 }
             }
         } catch (IllegalArgumentException e) {
-            throw new StoreException("store '" + uri + "' is not a valid Redis URI: " + e.getMessage()
+            throw new StoreException("store '" + shown + "' is not a valid Redis URI: " + e.getMessage()
                     + " (use redis://host:6379 or redis-cluster://host:7000,host:7001)");
         } catch (RedisException e) {
-            throw new StoreException("cannot connect to Redis at " + uri + ": " + StoreException.rootMessage(e));
+            throw new StoreException("cannot connect to Redis at " + shown + ": " + StoreException.rootMessage(e));
         }
-        throw new StoreException("store '" + uri + "' is not a Redis URI: use redis://host:6379 or "
+        throw new StoreException("store '" + shown + "' is not a Redis URI: use redis://host:6379 or "
                 + "redis-cluster://host:7000,host:7001");
     }
 
