@@ -40,7 +40,6 @@ public final class SagaEngine implements AutoCloseable {
     private final InstantSource clock;
     private final EngineScheduler scheduler;
     private final String owner;
-    private final DriveListener listener;
     private final SagaDriver driver;
     private final Semaphore drivePermits;
     private final AtomicInteger drivesRunning = new AtomicInteger();
@@ -69,7 +68,6 @@ public final class SagaEngine implements AutoCloseable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.owner = owner;
-        this.listener = listener;
         this.drivePermits = new Semaphore(options.maxConcurrentDrives());
         SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), options.preparedLifetimeMs(),
                 mutants);

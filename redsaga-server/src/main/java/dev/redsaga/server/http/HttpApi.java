@@ -91,16 +91,18 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     ex.respondWithHeader(503, "Retry-After", "1", "application/json",
                             json.writeValueAsBytes(DtmReply.error(e.getMessage())));
                 } else if (status >= 500) {
-                    // no FAILURE in the body: a DTM client would read it as "the saga failed"
-                    log.warn("{} on {}: {}", e.kind(), route, e.getMessage());
-                    reply(ex, status, DtmReply.error(e.getMessage()));
+                    // no FAILURE in the body (a DTM client would read "the saga failed"), no internal text either
+                    String incident = incident();
+                    log.warn("{} on {} (incident {}): {}", e.kind(), printable(route), incident,
+                            e.internalDetail() == null ? e.getMessage() : e.internalDetail());
+                    reply(ex, status, DtmReply.error(e.getMessage() + " (incident " + incident + ")"));
                 } else {
                     reply(ex, status, DtmReply.failure(e.getMessage()));
                 }
             } catch (RuntimeException e) {
                 // the answer names the incident, the log has the detail: exception texts stay inside
-                String incident = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
-                log.error("unexpected error on {} (incident {})", route, incident, e);
+                String incident = incident();
+                log.error("unexpected error on {} (incident {})", printable(route), incident, e);
                 reply(ex, 500, DtmReply.error("internal error (incident " + incident + " in the coordinator's log)"));
             }
         }
@@ -158,6 +160,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
             }
         }
         return true;
+    }
+
+    /** A short random name for a failure, shown to the caller and written to the log with the detail. */
+    private static String incident() {
+        return Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
     }
 
     private static String bearer(String authorization) {

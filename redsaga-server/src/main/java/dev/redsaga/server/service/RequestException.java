@@ -6,6 +6,7 @@ package dev.redsaga.server.service;
  */
 public class RequestException extends RuntimeException {
     private final Kind kind;
+    private final String internalDetail;
 
     public enum Kind {
         /** malformed or invalid input */
@@ -25,8 +26,19 @@ public class RequestException extends RuntimeException {
     }
 
     public RequestException(Kind kind, String message) {
+        this(kind, message, null);
+    }
+
+    /** @param internalDetail what went wrong inside (a store's error text): for the log, never for the caller */
+    public RequestException(Kind kind, String message, String internalDetail) {
         super(message);
         this.kind = kind;
+        this.internalDetail = internalDetail;
+    }
+
+    /** What went wrong inside, for the log only; {@code null} if the message says it all. */
+    public String internalDetail() {
+        return internalDetail;
     }
 
     public Kind kind() {

@@ -167,12 +167,14 @@ public final class TransactionService {
                 case BUSY -> RequestException.busy(e.getMessage());
             };
         } catch (StoreException e) {
+            // the store's own error text stays in the log: it can name tables, hosts, driver internals
             if (e.outcomeUnknown()) {
-                throw RequestException.outcomeUnknown("the store did not confirm " + what + " of " + gid
-                        + " (" + e.getMessage() + "); it may have been done: query the gid (GET /api/dtmsvr/query?gid="
-                        + gid + "), or send the same request again with the same gid (a gid runs once)");
+                throw new RequestException(RequestException.Kind.OUTCOME_UNKNOWN, "the store did not confirm " + what
+                        + " of " + gid + "; it may have been done: query the gid (GET /api/dtmsvr/query?gid=" + gid
+                        + "), or send the same request again with the same gid (a gid runs once)", e.getMessage());
             }
-            throw RequestException.unavailable("store unavailable, nothing was done: " + e.getMessage());
+            throw new RequestException(RequestException.Kind.UNAVAILABLE, "the store is unavailable; nothing was "
+                    + "done: try again shortly", e.getMessage());
         }
     }
 
