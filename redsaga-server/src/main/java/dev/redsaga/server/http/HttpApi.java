@@ -88,8 +88,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     case OUTCOME_UNKNOWN -> 504;
                 };
                 if (e.kind() == RequestException.Kind.BUSY) {
-                    ex.respondWithHeader(503, "Retry-After", "1", "application/json",
-                            json.writeValueAsBytes(DtmReply.error(e.getMessage())));
+                    replyWithHeader(ex, 503, "Retry-After", "1", DtmReply.error(e.getMessage()));
                 } else if (status >= 500) {
                     // no FAILURE in the body (a DTM client would read "the saga failed"), no internal text either
                     String incident = incident();
@@ -138,9 +137,9 @@ public final class HttpApi implements HttpEndpoint.Handler {
         if (scope != null && access.requiresToken()) {
             String token = bearer(ex.header("Authorization"));
             if (!access.knows(token)) {
-                ex.respondWithHeader(401, "WWW-Authenticate", "Bearer realm=\"redsaga\"", "application/json",
-                        json.writeValueAsBytes(DtmReply.failure("this coordinator needs a token: send "
-                                + "Authorization: Bearer <token> (--api-token or --admin-token of the server)")));
+                replyWithHeader(ex, 401, "WWW-Authenticate", "Bearer realm=\"redsaga\"", DtmReply.failure(
+                        "this coordinator needs a token: send Authorization: Bearer <token> (--api-token or "
+                        + "--admin-token of the server)"));
                 return false;
             }
             if (!access.grants(token, scope)) {
@@ -254,6 +253,26 @@ public final class HttpApi implements HttpEndpoint.Handler {
     }
 
     private void reply(HttpEndpoint.Exchange ex, int status, Object body) throws IOException {
-        ex.respond(status, "application/json", json.writeValueAsBytes(body));
+        replyWithHeader(ex, status, null, null, body);
+    }
+
+    /**
+     * Answers, after reading what is left of the request body (up to the size limit): a client still sending its
+     * body when an early refusal (401, 403, 415, ...) arrives would otherwise see the connection reset instead of
+     * the answer.
+     */
+    private void replyWithHeader(HttpEndpoint.Exchange ex, int status, String header, String value, Object body)
+            throws IOException {
+        try (InputStream in = ex.body()) {
+            in.readNBytes(maxBodyBytes + 1);
+        } catch (IOException e) {
+            // the client went away: the answer below fails the same way, or goes nowhere
+        }
+        byte[] bytes = json.writeValueAsBytes(body);
+        if (header == null) {
+            ex.respond(status, "application/json", bytes);
+        } else {
+            ex.respondWithHeader(status, header, value, "application/json", bytes);
+        }
     }
 }
