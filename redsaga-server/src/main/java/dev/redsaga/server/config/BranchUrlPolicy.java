@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Which branch URLs the coordinator may call. The coordinator calls URLs its callers choose, from inside the
@@ -19,6 +20,8 @@ import java.util.function.IntSupplier;
  * resolves to then — a name that resolved elsewhere at submit (DNS rebinding) is refused at the call.
  */
 public final class BranchUrlPolicy {
+    /** An IPv4 or IPv6 address written out: parsed without a lookup (this is checked on every branch call). */
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     private static final List<Cidr> FORBIDDEN = List.of(Cidr.parse("169.254.0.0/16"), Cidr.parse("fe80::/10"),
             Cidr.parse("100.100.100.200/32"), Cidr.parse("fd00:ec2::254/128"));
 
@@ -165,7 +168,7 @@ public final class BranchUrlPolicy {
 
     /** The address of a literal IPv4/IPv6 host, without any lookup; {@code null} for a name. */
     private static InetAddress literal(String host) {
-        if (!host.matches("[0-9.]+|[0-9a-f:.]*:[0-9a-f:.]*")) {
+        if (!IP_LITERAL.matcher(host).matches()) {
             return null;
         }
         try {
@@ -179,7 +182,7 @@ public final class BranchUrlPolicy {
     record Cidr(byte[] network, int bits) {
         static Cidr parse(String s) {
             int slash = s.indexOf('/');
-            if (slash < 0 || !s.substring(0, slash).matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            if (slash < 0 || !IP_LITERAL.matcher(s.substring(0, slash)).matches()) {
                 throw new IllegalArgumentException("'" + s + "' is not a CIDR block such as 10.0.0.0/8 or fd00::/8");
             }
             try {

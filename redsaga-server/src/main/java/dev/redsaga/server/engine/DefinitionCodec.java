@@ -3,7 +3,6 @@ package dev.redsaga.server.engine;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
@@ -69,16 +68,15 @@ public final class DefinitionCodec {
      */
     public static SagaDefinition decode(String stored, EngineOptions legacyDefaults) {
         try {
-            JsonNode tree = MAPPER.readTree(stored);
-            if (!tree.has("v")) {
-                return SagaDefinition.parse(MAPPER.treeToValue(tree, TransRequest.class), legacyDefaults);
+            // one parse on the common path; a legacy row (no "v": the wire request) is read a second time
+            Stored s = MAPPER.readValue(stored, Stored.class);
+            if (s.v() == 0) {
+                return SagaDefinition.parse(MAPPER.readValue(stored, TransRequest.class), legacyDefaults);
             }
-            int version = tree.get("v").asInt();
-            if (version != FORMAT) {
-                throw new IllegalStateException("stored definition has format " + version + "; this version of "
+            if (s.v() != FORMAT) {
+                throw new IllegalStateException("stored definition has format " + s.v() + "; this version of "
                         + "redsaga reads format " + FORMAT + " (a newer version wrote it?)");
             }
-            Stored s = MAPPER.treeToValue(tree, Stored.class);
             List<Step> steps = new ArrayList<>(s.steps().size());
             for (StoredStep st : s.steps()) {
                 steps.add(new Step(st.branchId(), st.action(), st.compensate() == null ? "" : st.compensate(),

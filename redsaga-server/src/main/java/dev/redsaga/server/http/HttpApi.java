@@ -48,24 +48,23 @@ public final class HttpApi implements HttpEndpoint.Handler {
         {
             String path = ex.path();
             String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
-            String method = ex.method();
             try {
                 if (!admitted(ex, route)) {
                     return;
                 }
                 switch (route) {
                     case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
-                    case "submit" -> submit(ex, method);
+                    case "submit" -> submit(ex);
                     case "prepare" -> {
-                        service.prepare(readTrans(ex, method));
+                        service.prepare(readTrans(ex));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "abort" -> {
-                        service.abort(readTrans(ex, method));
+                        service.abort(readTrans(ex));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "forceStop" -> {
-                        service.forceStop(readTrans(ex, method).gid());
+                        service.forceStop(readTrans(ex).gid());
                         reply(ex, 200, DtmReply.success());
                     }
                     case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
@@ -92,7 +91,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                 } else if (status >= 500) {
                     // no FAILURE in the body (a DTM client would read "the saga failed"), no internal text either
                     String incident = incident();
-                    log.warn("{} on {} (incident {}): {}", e.kind(), printable(route), incident,
+                    log.warn("{} on {} (incident {}): {}", e.kind(), RemoteText.printable(route, 100), incident,
                             e.internalDetail() == null ? e.getMessage() : e.internalDetail());
                     reply(ex, status, DtmReply.error(e.getMessage() + " (incident " + incident + ")"));
                 } else {
@@ -101,14 +100,14 @@ public final class HttpApi implements HttpEndpoint.Handler {
             } catch (RuntimeException e) {
                 // the answer names the incident, the log has the detail: exception texts stay inside
                 String incident = incident();
-                log.error("unexpected error on {} (incident {})", printable(route), incident, e);
+                log.error("unexpected error on {} (incident {})", RemoteText.printable(route, 100), incident, e);
                 reply(ex, 500, DtmReply.error("internal error (incident " + incident + " in the coordinator's log)"));
             }
         }
     }
 
-    private void submit(HttpEndpoint.Exchange ex, String method) throws IOException {
-        SubmitResult result = service.submit(readTrans(ex, method));
+    private void submit(HttpEndpoint.Exchange ex) throws IOException {
+        SubmitResult result = service.submit(readTrans(ex));
         switch (result) {
             case ACCEPTED, SUCCEEDED -> reply(ex, 200, DtmReply.success());
             case FAILED -> reply(ex, Outcome.FAILURE.httpStatus(), DtmReply.failure("the saga failed and was compensated"));
@@ -125,7 +124,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
      */
     private boolean admitted(HttpEndpoint.Exchange ex, String route) throws IOException {
         if (!access.allowsOrigin(ex.header("Origin"))) {
-            reply(ex, 403, DtmReply.failure("requests from origin " + printable(ex.header("Origin"))
+            reply(ex, 403, DtmReply.failure("requests from origin " + RemoteText.printable(ex.header("Origin"), 100)
                     + " are not allowed; a browser page may call this API only from an allowed origin (--allow-origin)"));
             return false;
         }
@@ -173,13 +172,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
         return authorization.substring(7).strip();
     }
 
-    /** A header value as it may be shown back: printable ASCII only, at most 100 characters. */
-    private static String printable(String s) {
-        String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
-        return clean.length() <= 100 ? clean : clean.substring(0, 100) + "...";
-    }
-
-    private TransRequest readTrans(HttpEndpoint.Exchange ex, String method) throws IOException {
+    private TransRequest readTrans(HttpEndpoint.Exchange ex) throws IOException {
         byte[] body = readBody(ex);
         if (body.length == 0) {
             throw RequestException.invalid("the request body is empty: send the transaction as JSON");

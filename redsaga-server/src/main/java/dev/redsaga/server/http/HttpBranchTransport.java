@@ -162,8 +162,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
             if (reply.message() == null) {
                 return reply.dtmResult() == null ? "" : ": " + reply.dtmResult();
             }
-            String m = reply.message().replaceAll("[^\\x20-\\x7e]", "?");
-            return ": " + (m.length() <= MAX_DETAIL ? m : m.substring(0, MAX_DETAIL) + "...");
+            return ": " + RemoteText.printable(reply.message(), MAX_DETAIL);
         } catch (java.io.IOException | RuntimeException e) {
             return "";
         }

@@ -10,7 +10,6 @@ import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransView;
-import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
@@ -141,7 +140,7 @@ public final class TransactionService {
         long bytes = 0;
         for (TransactionRecord r : page.records()) {
             TransView v = summary(r);
-            bytes += jsonSize(v);
+            bytes += maxJsonSize(r);
             if (bytes > LIST_BYTE_BUDGET && !views.isEmpty()) {
                 next = ListPosition.after(page.records().get(views.size() - 1));
                 break;
@@ -235,12 +234,16 @@ public final class TransactionService {
                 def.customData());
     }
 
-    private static int jsonSize(Object o) {
-        try {
-            return WireJson.mapper().writeValueAsBytes(o).length;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("a view could not be written as JSON", e);
-        }
+    /**
+     * An upper bound of a summary's JSON size, without writing it (the answer is written once, by the transport):
+     * the fixed fields, plus the free texts at six bytes a character (the longest JSON escape).
+     */
+    private static long maxJsonSize(TransactionRecord r) {
+        return 400 + 6L * (r.gid().length() + length(r.owner()) + length(r.reason()) + length(r.transType()));
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
     }
 
     private static TransView summary(TransactionRecord r) {

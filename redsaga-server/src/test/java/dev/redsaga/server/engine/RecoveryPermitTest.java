@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Recovery never waits for a drive permit: when the permits it counted are taken by a submit while it claims, the
  * claimed transactions wait for their lease to expire instead of the timer task waiting for a permit (which
- * stalled every retry wake-up and timer of the instance, and would deadlock the simulator's one thread).
+ * stalled every retry wake-up and timer of the instance, and would deadlock the simulator's one thread). The engine
+ * runs here on one thread, so a wait would show as the probe never running.
  */
 class RecoveryPermitTest {
 
@@ -73,7 +74,9 @@ class RecoveryPermitTest {
                 }
             };
             SagaEngine engine = new SagaEngine(store, blocking, options, InstantSource.system(),
-                    RandomGenerator.of("L64X128MixRandom"), EngineScheduler.of(scheduler, workers), "me",
+                    // every engine task on the one scheduler thread, as in the simulator: a task that waits for a
+                    // permit there holds up everything else, the probe below included
+                    RandomGenerator.of("L64X128MixRandom"), EngineScheduler.of(scheduler, scheduler), "me",
                     new DriveListener() { });
             service[0] = new TransactionService(store, engine, BranchUrlPolicy.defaults());
             TransRequest orphan = saga("orphan", false);

@@ -23,8 +23,13 @@ public interface TransactionRunner {
                     c.rollback();
                 }
                 return o;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
+            } catch (Throwable e) {
+                // an Error too: restoring auto-commit below would commit the half-done business
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed);
+                }
                 throw e;
             } finally {
                 c.setAutoCommit(true);

@@ -232,8 +232,13 @@ public final class JdbcTransactionStore implements TransactionStore {
                 }
                 c.commit();
                 return claimed;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
+            } catch (Throwable e) {
+                // whatever escapes (an Error too) rolls back before auto-commit is restored, which would commit
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailed) {
+                    e.addSuppressed(rollbackFailed);
+                }
                 throw e;
             } finally {
                 c.setAutoCommit(true);

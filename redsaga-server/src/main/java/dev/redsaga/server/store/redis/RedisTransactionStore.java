@@ -114,11 +114,6 @@ public final class RedisTransactionStore implements TransactionStore {
                         + COMMAND_TIMEOUT.toMillis() + " ms, was " + waitTimeout);
             }
         }
-
-        /** These options with every write waiting for {@code replicas} replicas, up to {@code timeout}. */
-        public Options withWaitReplicas(int replicas, Duration timeout) {
-            return new Options(keyPrefix, shards, retention, replicas, timeout);
-        }
     }
 
     private RedisTransactionStore(AutoCloseable client, AutoCloseable connection,
