@@ -55,11 +55,14 @@ class DemoIT {
         assertThat(r.violations()).isEmpty();
         assertThat(r.pending()).isZero();
         assertThat(result.faultsInjected()).isPositive();
-        // 200 purchases for 20 items: injected failures cost some sagas, never the stock
-        assertThat(r.stockAvailable()).isZero();
-        assertThat(r.succeeded()).isEqualTo(STOCK);
+        // injected failures cost some sagas, never the stock: every item is sold or back on the shelf. (A deduction
+        // committed with its answer lost (timeout), then refused on the retry (an injected FAILURE), is compensated
+        // a request timeout and a backoff later — possibly after the last other purchase ended, and that item stays
+        // unsold: seen once in a dozen CI runs.)
+        assertThat(r.succeeded()).isPositive();
+        assertThat(r.succeeded() + r.stockAvailable()).isEqualTo(STOCK);
         assertThat(r.succeeded() + r.failed()).isEqualTo(REQUESTS - result.submitErrors());
-        assertThat(r.ordersSuccess()).isEqualTo(STOCK);
+        assertThat(r.ordersSuccess()).isEqualTo(r.succeeded());
     }
 
     @Test
