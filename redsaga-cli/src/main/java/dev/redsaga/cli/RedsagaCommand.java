@@ -1,7 +1,9 @@
 package dev.redsaga.cli;
 
 import dev.redsaga.bench.BenchCommand;
+import dev.redsaga.chaos.ChaosCommand;
 import dev.redsaga.example.orderstock.DemoCommand;
+import dev.redsaga.example.orderstock.ServicesCommand;
 import dev.redsaga.server.cli.ServerCommand;
 import dev.redsaga.testkit.sim.SimulateCommand;
 import picocli.CommandLine;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "redsaga", mixinStandardHelpOptions = true, version = "redsaga 0.1.0",
         description = "A saga distributed-transaction coordinator with Redis at its heart, speaking DTM's protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, BenchCommand.class, SimulateCommand.class,
-            TryBranchesCommand.class,
+            ChaosCommand.class, ServicesCommand.class, TryBranchesCommand.class,
             CommandLine.HelpCommand.class})
 public final class RedsagaCommand implements Runnable {
 

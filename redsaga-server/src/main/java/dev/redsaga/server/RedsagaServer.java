@@ -60,7 +60,7 @@ public final class RedsagaServer implements AutoCloseable {
 
     /** Opens the configured store and starts serving. */
     public static RedsagaServer start(ServerConfig config) {
-        TransactionStore store = StoreFactory.open(config.store());
+        TransactionStore store = StoreFactory.open(config.store(), config.storePoolSize());
         try {
             return start(config, store, true, new DriveListener() { });
         } catch (RuntimeException e) {

@@ -81,6 +81,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "open client connections at most; more wait to be accepted (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
+    @Option(names = "--store-pool", defaultValue = "16", description = {"connections to a JDBC store (default: "
+            + "${DEFAULT-VALUE}); instances sharing a database share its connection limit (PostgreSQL's "
+            + "max_connections, 100 by default)"})
+    int storePool;
+
     @Option(names = "--max-request-bytes", defaultValue = "1048576",
             description = "largest request body accepted (default: ${DEFAULT-VALUE})")
     int maxRequestBytes;
@@ -138,7 +143,8 @@ public final class ServerCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
             }
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
-                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections);
+                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
+                    storePool);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

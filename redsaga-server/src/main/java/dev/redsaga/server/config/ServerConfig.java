@@ -14,9 +14,10 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param access          who may call the API (tokens, scopes, browser origins)
  * @param branches        which branch URLs the coordinator may call
  * @param maxConnections  open client connections at most
+ * @param storePoolSize   connections to a JDBC store (several instances on one database share its connection limit)
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-        String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections) {
+        String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -47,6 +48,16 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be at least 1, was " + maxConnections);
         }
+        if (storePoolSize < 1 || storePoolSize > 1_000) {
+            throw new IllegalArgumentException("the store's pool size must be between 1 and 1000, was " + storePoolSize);
+        }
+    }
+
+    /** A server with the default store pool. */
+    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
+            String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections) {
+        this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
+                StoreFactory.DEFAULT_POOL_SIZE);
     }
 
     /** A server with these callers and the default branch URL policy. */
@@ -81,14 +92,16 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections);
+        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize);
     }
 
     public ServerConfig withStore(String s) {
-        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections);
+        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
+                storePoolSize);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
-        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections);
+        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections,
+                storePoolSize);
     }
 }

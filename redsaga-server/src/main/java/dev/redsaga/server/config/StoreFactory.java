@@ -18,15 +18,21 @@ import java.io.File;
  */
 public final class StoreFactory {
     public static final String TABLE = "redsaga_trans";
-    private static final int POOL_SIZE = 16;
+    /** Connections to a JDBC store, unless the server is told otherwise ({@code --store-pool}). */
+    public static final int DEFAULT_POOL_SIZE = 16;
 
     private StoreFactory() {
     }
 
     /** Opens the store; a bad or unreachable URI is a {@link StoreException} whose message says what to fix. */
     public static TransactionStore open(String uri) {
+        return open(uri, DEFAULT_POOL_SIZE);
+    }
+
+    /** As {@link #open(String)}, with {@code poolSize} connections to a JDBC store (Redis multiplexes one). */
+    public static TransactionStore open(String uri, int poolSize) {
         if (uri.startsWith("h2:mem:")) {
-            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, POOL_SIZE, uri);
+            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, poolSize, uri);
         }
         if (uri.startsWith("h2:")) {
             String path = uri.substring(3);
@@ -40,14 +46,14 @@ public final class StoreFactory {
             // WRITE_DELAY=0: a commit reaches the file before the submit is acknowledged (survives kill -9);
             // DB_CLOSE_ON_EXIT=FALSE: the server closes the store itself after handing back its work.
             return JdbcTransactionStore.open("jdbc:h2:file:" + path + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
-                    null, null, TABLE, POOL_SIZE, uri);
+                    null, null, TABLE, poolSize, uri);
         }
         if (uri.startsWith("redis://") || uri.startsWith("rediss://") || uri.startsWith("redis-cluster://")) {
             return RedisTransactionStore.open(uri, RedisTransactionStore.Options.defaults());
         }
         if (uri.startsWith("jdbc:")) {
             try {
-                return JdbcTransactionStore.open(uri, null, null, TABLE, POOL_SIZE);
+                return JdbcTransactionStore.open(uri, null, null, TABLE, poolSize);
             } catch (IllegalArgumentException e) {
                 throw new StoreException(e.getMessage());
             }

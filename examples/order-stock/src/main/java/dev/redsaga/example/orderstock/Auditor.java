@@ -32,8 +32,9 @@ public final class Auditor {
     public record Submitted(String gid, int qty, boolean acknowledged) {
     }
 
-    public record Report(int requests, int stockInitial, int succeeded, int failed, int pending, int stockAvailable,
-            int stockSold, int ordersSuccess, int ordersCancelled, List<String> violations) {
+    /** {@code lost}: acknowledged sagas missing from the store (each is also among the violations). */
+    public record Report(int requests, int stockInitial, int succeeded, int failed, int pending, int lost,
+            int stockAvailable, int stockSold, int ordersSuccess, int ordersCancelled, List<String> violations) {
     }
 
     private Auditor() {
@@ -48,12 +49,14 @@ public final class Auditor {
         int succeeded = 0;
         int failed = 0;
         int pending = 0;
+        int lost = 0;
         int soldBySagas = 0;
         int failedWithOrder = 0;
         for (Submitted s : sagas) {
             Optional<TransactionRecord> r = store.find(s.gid());
             if (r.isEmpty()) {
                 if (s.acknowledged()) {
+                    lost++;
                     violations.add(s.gid() + ": acknowledged but not in the coordinator's store");
                 }
                 continue;
@@ -115,7 +118,7 @@ public final class Auditor {
             violations.add("orders: " + ordersCancelled + " cancelled but " + failedWithOrder
                     + " failed sagas created an order");
         }
-        return new Report(sagas.size(), initial, succeeded, failed, pending, available, sold, ordersSuccess,
+        return new Report(sagas.size(), initial, succeeded, failed, pending, lost, available, sold, ordersSuccess,
                 ordersCancelled, List.copyOf(violations));
     }
 

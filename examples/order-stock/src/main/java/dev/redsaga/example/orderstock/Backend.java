@@ -38,36 +38,51 @@ public enum Backend {
      * @param poolSize connections; bounds the service's concurrent local transactions
      */
     public HikariDataSource freshDatabase(String name, int poolSize) {
-        String url;
-        try {
-            url = switch (this) {
-                case H2 -> "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
-                case POSTGRES -> {
-                    try (Connection c = DriverManager.getConnection(POSTGRES_URL); Statement s = c.createStatement()) {
-                        s.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
-                        s.execute("CREATE SCHEMA " + name);
-                    }
-                    yield POSTGRES_URL + "&currentSchema=" + name;
+        if (this != H2) {
+            try (Connection c = DriverManager.getConnection(serverUrl()); Statement s = c.createStatement()) {
+                if (this == POSTGRES) {
+                    s.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
+                    s.execute("CREATE SCHEMA " + name);
+                } else {
+                    s.execute("DROP DATABASE IF EXISTS " + name);
+                    s.execute("CREATE DATABASE " + name);
                 }
-                case MARIADB -> {
-                    try (Connection c = DriverManager.getConnection(MARIADB_URL); Statement s = c.createStatement()) {
-                        s.execute("DROP DATABASE IF EXISTS " + name);
-                        s.execute("CREATE DATABASE " + name);
-                    }
-                    yield MARIADB_URL.replace("/test?", "/" + name + "?");
-                }
-            };
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot prepare database " + name + " on " + this + " ("
-                    + (this == POSTGRES ? POSTGRES_URL : MARIADB_URL) + "): " + e.getMessage()
-                    + " — is the server running? (see docs/operations.md)", e);
+            } catch (SQLException e) {
+                throw unreachable(name, e);
+            }
         }
+        return openDatabase(name, poolSize);
+    }
+
+    /**
+     * A pool on the database {@code name} as it is (created earlier by {@link #freshDatabase}, perhaps by another
+     * process: a service restarted on its data). Not for H2, whose databases live in the process that made them.
+     */
+    public HikariDataSource openDatabase(String name, int poolSize) {
+        String url = switch (this) {
+            case H2 -> "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+            case POSTGRES -> POSTGRES_URL + "&currentSchema=" + name;
+            case MARIADB -> MARIADB_URL.replace("/test?", "/" + name + "?");
+        };
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setMaximumPoolSize(poolSize);
         config.setPoolName(name);
         config.setConnectionTimeout(30_000);
-        return new HikariDataSource(config);
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw unreachable(name, e);
+        }
+    }
+
+    private String serverUrl() {
+        return this == POSTGRES ? POSTGRES_URL : MARIADB_URL;
+    }
+
+    private IllegalStateException unreachable(String name, Exception e) {
+        return new IllegalStateException("cannot prepare database " + name + " on " + this + " (" + serverUrl()
+                + "): " + e.getMessage() + " — is the server running? (see docs/operations.md)", e);
     }
 
     /** Drops what {@link #freshDatabase} created (H2 in-memory databases go with their pool). */
@@ -75,14 +90,10 @@ public enum Backend {
         try {
             switch (this) {
                 case H2 -> { }
-                case POSTGRES -> {
-                    try (Connection c = DriverManager.getConnection(POSTGRES_URL); Statement s = c.createStatement()) {
-                        s.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
-                    }
-                }
-                case MARIADB -> {
-                    try (Connection c = DriverManager.getConnection(MARIADB_URL); Statement s = c.createStatement()) {
-                        s.execute("DROP DATABASE IF EXISTS " + name);
+                case POSTGRES, MARIADB -> {
+                    try (Connection c = DriverManager.getConnection(serverUrl()); Statement s = c.createStatement()) {
+                        s.execute(this == POSTGRES ? "DROP SCHEMA IF EXISTS " + name + " CASCADE"
+                                : "DROP DATABASE IF EXISTS " + name);
                     }
                 }
             }

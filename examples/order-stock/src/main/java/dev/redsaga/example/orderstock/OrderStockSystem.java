@@ -8,10 +8,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
 
 /**
  * The two example services running: the order service and the stock service, each an HTTP server on loopback
- * with a fresh database of its own on the chosen backend. Closing stops them and drops the databases.
+ * with a database of its own on the chosen backend — fresh ones ({@link #start}, dropped on close), or ones made
+ * earlier ({@link #attach}: a service process restarted on its data).
  */
 public final class OrderStockSystem implements AutoCloseable {
     public static final String PRODUCT = "sku-1";
@@ -25,46 +27,89 @@ public final class OrderStockSystem implements AutoCloseable {
     private ParticipantServer orderService;
     private ParticipantServer stockService;
 
-    private OrderStockSystem(Backend backend) {
+    private final boolean ownsDatabases;
+
+    private OrderStockSystem(Backend backend, String ordersDb, String stockDb, boolean ownsDatabases) {
         this.backend = backend;
+        this.ordersDb = ordersDb;
+        this.stockDb = stockDb;
+        this.ownsDatabases = ownsDatabases;
+    }
+
+    /** Names for a fresh pair of service databases, unlikely to meet another run's. */
+    public static String[] newDatabaseNames() {
         String suffix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 20, 36);
-        this.ordersDb = "rsdemo_orders_" + suffix;
-        this.stockDb = "rsdemo_stock_" + suffix;
+        return new String[] {"rsdemo_orders_" + suffix, "rsdemo_stock_" + suffix};
     }
 
     /**
+     * Starts both services on fresh databases of their own, on free ports; closing drops the databases.
+     *
      * @param barrier          run branches through the sub-transaction barrier (false: plainly, to show the harm)
      * @param requestTimeoutMs the coordinator's request timeout, for the timing of injected faults
      */
     public static OrderStockSystem start(Backend backend, int initialStock, boolean barrier, Faults faults,
             long requestTimeoutMs) throws SQLException, IOException {
-        OrderStockSystem s = new OrderStockSystem(backend);
+        String[] names = newDatabaseNames();
+        OrderStockSystem s = new OrderStockSystem(backend, names[0], names[1], true);
         try {
             s.orders = backend.freshDatabase(s.ordersDb, 24);
             s.resources.add(s.orders);
             s.stock = backend.freshDatabase(s.stockDb, 24);
             s.resources.add(s.stock);
-            try (Connection c = s.orders.getConnection()) {
-                OrderService.createSchema(c, backend);
-            }
-            try (Connection c = s.stock.getConnection()) {
-                StockService.createSchema(c, backend, PRODUCT, initialStock);
-            }
-            s.orderService = new ParticipantServer(s.orders, runner(barrier, s.orders), faults, requestTimeoutMs)
-                    .route("/order/create", OrderService.CREATE)
-                    .route("/order/cancel", OrderService.CANCEL)
-                    .start();
-            s.resources.add(s.orderService);
-            s.stockService = new ParticipantServer(s.stock, runner(barrier, s.stock), faults, requestTimeoutMs)
-                    .route("/stock/deduct", StockService.DEDUCT)
-                    .route("/stock/restore", StockService.RESTORE)
-                    .start();
-            s.resources.add(s.stockService);
+            createTables(backend, s.orders, s.stock, initialStock);
+            s.serve(barrier, faults, requestTimeoutMs, 0, 0);
             return s;
         } catch (SQLException | IOException | RuntimeException e) {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts both services on databases made earlier by {@link #createTables} (a service process restarted on its
+     * data), on the given ports, each with {@code poolSize} connections; closing leaves the databases as they are.
+     */
+    public static OrderStockSystem attach(Backend backend, String ordersDb, String stockDb, int orderPort,
+            int stockPort, int poolSize, boolean barrier, Faults faults, long requestTimeoutMs)
+            throws SQLException, IOException {
+        OrderStockSystem s = new OrderStockSystem(backend, ordersDb, stockDb, false);
+        try {
+            s.orders = backend.openDatabase(ordersDb, poolSize);
+            s.resources.add(s.orders);
+            s.stock = backend.openDatabase(stockDb, poolSize);
+            s.resources.add(s.stock);
+            s.serve(barrier, faults, requestTimeoutMs, orderPort, stockPort);
+            return s;
+        } catch (SQLException | IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** The services' tables in two empty databases, with {@code initialStock} units of {@link #PRODUCT}. */
+    public static void createTables(Backend backend, DataSource orders, DataSource stock, int initialStock)
+            throws SQLException {
+        try (Connection c = orders.getConnection()) {
+            OrderService.createSchema(c, backend);
+        }
+        try (Connection c = stock.getConnection()) {
+            StockService.createSchema(c, backend, PRODUCT, initialStock);
+        }
+    }
+
+    private void serve(boolean barrier, Faults faults, long requestTimeoutMs, int orderPort, int stockPort)
+            throws SQLException, IOException {
+        orderService = new ParticipantServer(orders, runner(barrier, orders), faults, requestTimeoutMs)
+                .route("/order/create", OrderService.CREATE)
+                .route("/order/cancel", OrderService.CANCEL)
+                .start(orderPort);
+        resources.add(orderService);
+        stockService = new ParticipantServer(stock, runner(barrier, stock), faults, requestTimeoutMs)
+                .route("/stock/deduct", StockService.DEDUCT)
+                .route("/stock/restore", StockService.RESTORE)
+                .start(stockPort);
+        resources.add(stockService);
     }
 
     private static TransactionRunner runner(boolean barrier, HikariDataSource db) throws SQLException {
@@ -107,7 +152,9 @@ public final class OrderStockSystem implements AutoCloseable {
                 // best effort; the databases are dropped next
             }
         }
-        backend.dropDatabase(ordersDb);
-        backend.dropDatabase(stockDb);
+        if (ownsDatabases) {
+            backend.dropDatabase(ordersDb);
+            backend.dropDatabase(stockDb);
+        }
     }
 }

@@ -57,8 +57,9 @@ public final class ParticipantServer implements AutoCloseable {
         return this;
     }
 
-    public ParticipantServer start() throws IOException {
-        http = HttpEndpoint.start("127.0.0.1", 0, "participant", this::handle);
+    /** Listens on 127.0.0.1:{@code port} (0: a free port). */
+    public ParticipantServer start(int port) throws IOException {
+        http = HttpEndpoint.start("127.0.0.1", port, "participant", this::handle);
         return this;
     }
 

@@ -1,0 +1,126 @@
+package dev.redsaga.chaos;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * What a chaos scenario does to the cluster while the load runs. Each fault is a loop that acts, waits, and acts
+ * again until the fault phase ends; {@link #MIXED} runs them all at once.
+ */
+enum Scenario {
+    KILL_COORDINATOR("kill -9 of a random coordinator every second it is up, restarted 0.5 s later on the same "
+            + "port"),
+    PAUSE_COORDINATOR("SIGSTOP of a random coordinator for its lease + 1.5 s, then SIGCONT: its late writes "
+            + "must be refused"),
+    RESTART_SERVICES("kill -9 of the order/stock services every 3 s, restarted 0.5 s later on their data"),
+    RESTART_REDIS("kill -9 of redis-server (AOF, appendfsync always) every 3 s, restarted 0.5 s later "
+            + "(Redis store only)"),
+    NETWORK("between coordinators and services: latency up to 30 ms per chunk, 2% of chunks reset, "
+            + "1% of requests black-holed"),
+    MIXED("all of the above at once");
+
+    static final FaultProxy.Faults NETWORK_FAULTS = new FaultProxy.Faults(30, 0.02, 0.01);
+
+    private final String description;
+
+    Scenario(String description) {
+        this.description = description;
+    }
+
+    String wire() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    String description() {
+        return description;
+    }
+
+    static Scenario parse(String s) {
+        for (Scenario v : values()) {
+            if (v.wire().equalsIgnoreCase(s)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown scenario '" + s + "': use one of "
+                + String.join(", ", java.util.Arrays.stream(values()).map(Scenario::wire).toList()));
+    }
+
+    boolean appliesTo(Cluster.StoreKind store) {
+        return this != RESTART_REDIS || store == Cluster.StoreKind.REDIS;
+    }
+
+    /** The fault loops of this scenario on {@code cluster}. */
+    List<Fault> faults(Cluster cluster, long leaseMs) {
+        return switch (this) {
+            case KILL_COORDINATOR -> List.of(killCoordinator(cluster));
+            case PAUSE_COORDINATOR -> List.of(pauseCoordinator(cluster, leaseMs));
+            case RESTART_SERVICES -> List.of(restart(cluster.services(), 3_000));
+            case RESTART_REDIS -> List.of(restart(cluster.redis(), 3_000));
+            case NETWORK -> List.of();
+            case MIXED -> {
+                var all = new java.util.ArrayList<>(List.of(killCoordinator(cluster), pauseCoordinator(cluster, leaseMs),
+                        restart(cluster.services(), 3_000)));
+                if (cluster.redis() != null) {
+                    all.add(restart(cluster.redis(), 3_000));
+                }
+                yield List.copyOf(all);
+            }
+        };
+    }
+
+    boolean networkFaults() {
+        return this == NETWORK || this == MIXED;
+    }
+
+    /** One kind of fault, injected once per call; {@code pauseMs} is waited before each injection. */
+    interface Fault {
+        long pauseMs();
+
+        void inject(SplittableRandom random) throws Exception;
+    }
+
+    private static Fault killCoordinator(Cluster cluster) {
+        return new Fault() {
+            public long pauseMs() {
+                return 1_000;
+            }
+
+            public void inject(SplittableRandom random) throws Exception {
+                Node n = cluster.coordinators().get(random.nextInt(cluster.coordinators().size()));
+                n.kill9();
+                Thread.sleep(500);
+                n.ensureStarted();
+            }
+        };
+    }
+
+    private static Fault pauseCoordinator(Cluster cluster, long leaseMs) {
+        return new Fault() {
+            public long pauseMs() {
+                return 1_000;
+            }
+
+            public void inject(SplittableRandom random) throws Exception {
+                Node n = cluster.coordinators().get(random.nextInt(cluster.coordinators().size()));
+                n.pause();
+                Thread.sleep(leaseMs + 1_500);
+                n.resume();
+            }
+        };
+    }
+
+    private static Fault restart(Node node, long everyMs) {
+        return new Fault() {
+            public long pauseMs() {
+                return everyMs;
+            }
+
+            public void inject(SplittableRandom random) throws Exception {
+                node.kill9();
+                Thread.sleep(500);
+                node.ensureStarted();
+            }
+        };
+    }
+}
