@@ -139,9 +139,15 @@ public final class ChaosCommand implements Callable<Integer> {
                 ChaosRun.Result r;
                 try {
                     r = ChaosRun.run(scenario, store, settings, dir.resolve(scenario.wire() + "-" + store.wire()));
-                } catch (IllegalStateException e) {
-                    err.println("redsaga chaos: " + e.getMessage());
-                    err.println("  logs: " + dir);
+                } catch (Exception e) {
+                    // a cluster that could not be set up or driven (a database down, redis-server missing...)
+                    Path trace = dir.resolve("chaos-error.txt");
+                    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(trace))) {
+                        e.printStackTrace(w);
+                    }
+                    err.println("redsaga chaos: " + scenario.wire() + " on " + store.wire() + " could not run: "
+                            + e.getMessage());
+                    err.println("  logs of every process and the stack trace are in " + dir);
                     return 2;
                 }
                 allClean &= r.clean();
