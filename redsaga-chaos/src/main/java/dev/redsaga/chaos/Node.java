@@ -79,7 +79,7 @@ final class Node implements AutoCloseable {
         for (int port : ports) {
             while (!accepts(port)) {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException(name + " exited with " + process.exitValue()
+                    throw new ExitedWhileStarting(name + " exited with " + process.exitValue()
                             + " while starting; see " + log);
                 }
                 if (System.nanoTime() > deadline) {
@@ -92,10 +92,29 @@ final class Node implements AutoCloseable {
         }
     }
 
-    /** Starts the process unless it is running (paused counts as running). */
+    /**
+     * Starts the process unless it is running (paused counts as running), as a supervisor would (systemd's
+     * {@code Restart=on-failure}): a start that exits — a coordinator whose store is down at that moment refuses to
+     * start — is tried again every second until the start timeout.
+     */
     synchronized void ensureStarted() throws IOException, InterruptedException {
-        if (process == null || !process.isAlive()) {
-            start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        while (process == null || !process.isAlive()) {
+            try {
+                start();
+            } catch (ExitedWhileStarting e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(1_000);
+            }
+        }
+    }
+
+    /** The process ended before it listened. */
+    static final class ExitedWhileStarting extends IllegalStateException {
+        ExitedWhileStarting(String message) {
+            super(message);
         }
     }
 
@@ -104,22 +123,19 @@ final class Node implements AutoCloseable {
         if (process == null) {
             return;
         }
-        if (paused) {
-            signal("CONT"); // a stopped process is killed all the same, but leaves no zombie state behind
-            paused = false;
-        }
+        paused = false; // SIGKILL ends a stopped process too
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** SIGSTOP: the process freezes mid-work, holding its leases and connections, as in a long GC pause. */
-    synchronized void pause() throws IOException, InterruptedException {
+    synchronized void pause() throws InterruptedException {
         signal("STOP");
         paused = true;
     }
 
     /** SIGCONT: it resumes where it froze, with whatever it believed before. */
-    synchronized void resume() throws IOException, InterruptedException {
+    synchronized void resume() throws InterruptedException {
         if (paused) {
             signal("CONT");
             paused = false;
