@@ -141,9 +141,11 @@ public final class ChaosCommand implements Callable<Integer> {
                     r = ChaosRun.run(scenario, store, settings, dir.resolve(scenario.wire() + "-" + store.wire()));
                 } catch (Exception e) {
                     // a cluster that could not be set up or driven (a database down, redis-server missing...)
-                    Path trace = dir.resolve("chaos-error.txt");
-                    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(trace))) {
+                    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(
+                            Files.createDirectories(dir).resolve("chaos-error.txt")))) {
                         e.printStackTrace(w);
+                    } catch (java.io.IOException traceNotWritten) {
+                        e.printStackTrace(err);
                     }
                     err.println("redsaga chaos: " + scenario.wire() + " on " + store.wire() + " could not run: "
                             + e.getMessage());

@@ -178,8 +178,13 @@ public final class JdbcBarrier {
      *
      * @throws SQLException when the database fails (answer 500: the coordinator retries); nothing is committed.
      *     Anything else the business throws, {@code Error}s included, is rethrown after the same rollback.
+     * @throws DeadlineExceededException when {@code b}'s deadline has passed: checked first, nothing is sent to
+     *     the database (answer {@link dev.redsaga.client.BranchAnswer#retryLater})
      */
     public Outcome call(Connection c, BranchBarrier b, Business business) throws SQLException {
+        if (b.deadlinePassed()) {
+            throw new DeadlineExceededException(b);
+        }
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {

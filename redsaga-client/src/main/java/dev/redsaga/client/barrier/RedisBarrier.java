@@ -52,12 +52,20 @@ public final class RedisBarrier {
         return new RedisBarrier(connection.async());
     }
 
-    /** Behind the barrier: takes {@code n} from {@code counterKey} if it holds at least {@code n}, else FAILURE. */
+    /**
+     * Behind the barrier: takes {@code n} from {@code counterKey} if it holds at least {@code n}, else FAILURE.
+     *
+     * @throws DeadlineExceededException when {@code b}'s deadline has passed (nothing done: answer 503)
+     */
     public Outcome decrementIfEnough(BranchBarrier b, String counterKey, long n) {
         return run(b, counterKey, n, "decr");
     }
 
-    /** Behind the barrier: adds {@code n} to {@code counterKey} (typically the compensation of a decrement). */
+    /**
+     * Behind the barrier: adds {@code n} to {@code counterKey} (typically the compensation of a decrement).
+     *
+     * @throws DeadlineExceededException when {@code b}'s deadline has passed (nothing done: answer 503)
+     */
     public Outcome increment(BranchBarrier b, String counterKey, long n) {
         return run(b, counterKey, n, "incr");
     }
@@ -96,6 +104,9 @@ public final class RedisBarrier {
     }
 
     private Outcome run(BranchBarrier b, String counterKey, long n, String mode) {
+        if (b.deadlinePassed()) {
+            throw new DeadlineExceededException(b); // before the script: nothing is done
+        }
         requireKey(counterKey);
         if (n <= 0) {
             throw new IllegalArgumentException("amount must be positive, was " + n);

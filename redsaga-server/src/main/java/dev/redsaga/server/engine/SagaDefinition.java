@@ -1,6 +1,7 @@
 package dev.redsaga.server.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.redsaga.protocol.BranchDeadline;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaCustomData;
 import dev.redsaga.protocol.SagaStep;
@@ -27,10 +28,13 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
     private static final long MAX_SECONDS = 365L * 24 * 3600;
     private static final int MAX_HEADERS = 32;
     private static final int MAX_HEADER_VALUE = 4_096;
-    /** Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, and who the caller is. */
+    /**
+     * Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, who the caller is, and the
+     * deadline the coordinator sets itself.
+     */
     private static final java.util.Set<String> RESERVED_HEADERS = java.util.Set.of("host", "content-length",
             "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "content-type",
-            "forwarded", "via");
+            "forwarded", "via", BranchDeadline.HEADER.toLowerCase(java.util.Locale.ROOT));
 
     public int size() {
         return steps.size();

@@ -1,5 +1,6 @@
 package dev.redsaga.server.http;
 
+import dev.redsaga.protocol.BranchDeadline;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.WireJson;
@@ -26,8 +27,8 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * Calls branches as DTM does: {@code POST url?gid=..&trans_type=saga&branch_id=01&op=action}, the step's
- * payload as the JSON body, plus the transaction's {@code branch_headers}; the answer classified by
- * {@link Outcome#classify}.
+ * payload as the JSON body, plus the transaction's {@code branch_headers} and the call's deadline
+ * ({@link BranchDeadline}); the answer classified by {@link Outcome#classify}.
  *
  * <p>Jetty's client, not the JDK's: under a thousand concurrent sagas the JDK client's single selector thread
  * and connection set-up serialised the calls (see docs/design.md); Jetty pools connections per destination.
@@ -120,13 +121,14 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage()));
         }
-        if (!r.headers().isEmpty()) {
-            req.headers(h -> {
-                for (Map.Entry<String, String> e : r.headers().entrySet()) {
-                    h.put(e.getKey(), e.getValue());
-                }
-            });
-        }
+        // the timeout is a total deadline from now (Jetty counts queueing in it): the service may drop the call after it
+        String deadline = Long.toString(System.currentTimeMillis() + r.timeoutMs());
+        req.headers(h -> {
+            for (Map.Entry<String, String> e : r.headers().entrySet()) {
+                h.put(e.getKey(), e.getValue());
+            }
+            h.put(BranchDeadline.HEADER, deadline);
+        });
         return new CompletableResponseListener(req, MAX_BODY).send().handle((resp, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null

@@ -9,7 +9,11 @@ import java.sql.SQLException;
 public interface Business {
     Outcome run(Connection tx, BranchCall call) throws SQLException;
 
-    /** The branch request as the coordinator sent it. */
-    record BranchCall(String gid, String transType, String branchId, String op, Purchase purchase) {
+    /**
+     * The branch request as the coordinator sent it.
+     *
+     * @param deadline when the coordinator stops waiting for the answer (epoch ms), or {@code BranchDeadline.NONE}
+     */
+    record BranchCall(String gid, String transType, String branchId, String op, Purchase purchase, long deadline) {
     }
 }

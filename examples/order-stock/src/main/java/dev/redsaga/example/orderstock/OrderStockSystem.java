@@ -17,6 +17,8 @@ import javax.sql.DataSource;
  */
 public final class OrderStockSystem implements AutoCloseable {
     public static final String PRODUCT = "sku-1";
+    /** Database connections of each service in the in-process demo. */
+    public static final int POOL_SIZE = 24;
 
     private final Backend backend;
     private final String ordersDb;
@@ -53,12 +55,12 @@ public final class OrderStockSystem implements AutoCloseable {
         String[] names = newDatabaseNames();
         OrderStockSystem s = new OrderStockSystem(backend, names[0], names[1], true);
         try {
-            s.orders = backend.freshDatabase(s.ordersDb, 24);
+            s.orders = backend.freshDatabase(s.ordersDb, POOL_SIZE);
             s.resources.add(s.orders);
-            s.stock = backend.freshDatabase(s.stockDb, 24);
+            s.stock = backend.freshDatabase(s.stockDb, POOL_SIZE);
             s.resources.add(s.stock);
             createTables(backend, s.orders, s.stock, initialStock);
-            s.serve(barrier, faults, requestTimeoutMs, 0, 0);
+            s.serve(barrier, faults, requestTimeoutMs, 0, 0, POOL_SIZE);
             return s;
         } catch (SQLException | IOException | RuntimeException e) {
             s.close();
@@ -79,7 +81,7 @@ public final class OrderStockSystem implements AutoCloseable {
             s.resources.add(s.orders);
             s.stock = backend.openDatabase(stockDb, poolSize);
             s.resources.add(s.stock);
-            s.serve(barrier, faults, requestTimeoutMs, orderPort, stockPort);
+            s.serve(barrier, faults, requestTimeoutMs, orderPort, stockPort, poolSize);
             return s;
         } catch (SQLException | IOException | RuntimeException e) {
             s.close();
@@ -98,18 +100,20 @@ public final class OrderStockSystem implements AutoCloseable {
         }
     }
 
-    private void serve(boolean barrier, Faults faults, long requestTimeoutMs, int orderPort, int stockPort)
-            throws SQLException, IOException {
-        orderService = new ParticipantServer(orders, runner(barrier, orders), faults, requestTimeoutMs)
+    private void serve(boolean barrier, Faults faults, long requestTimeoutMs, int orderPort, int stockPort,
+            int poolSize) throws SQLException, IOException {
+        // everything that touches a database first, then both listeners back to back: a service restarted under a
+        // backlog of retries is flooded the moment it listens, and the other one must not start in that flood
+        orderService = new ParticipantServer(orders, poolSize, runner(barrier, orders), faults, requestTimeoutMs)
                 .route("/order/create", OrderService.CREATE)
-                .route("/order/cancel", OrderService.CANCEL)
-                .start(orderPort);
+                .route("/order/cancel", OrderService.CANCEL);
         resources.add(orderService);
-        stockService = new ParticipantServer(stock, runner(barrier, stock), faults, requestTimeoutMs)
+        stockService = new ParticipantServer(stock, poolSize, runner(barrier, stock), faults, requestTimeoutMs)
                 .route("/stock/deduct", StockService.DEDUCT)
-                .route("/stock/restore", StockService.RESTORE)
-                .start(stockPort);
+                .route("/stock/restore", StockService.RESTORE);
         resources.add(stockService);
+        orderService.start(orderPort);
+        stockService.start(stockPort);
     }
 
     private static TransactionRunner runner(boolean barrier, HikariDataSource db) throws SQLException {

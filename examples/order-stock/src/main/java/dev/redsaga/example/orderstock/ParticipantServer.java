@@ -1,6 +1,8 @@
 package dev.redsaga.example.orderstock;
 
 import dev.redsaga.client.BranchAnswer;
+import dev.redsaga.client.barrier.DeadlineExceededException;
+import dev.redsaga.protocol.BranchDeadline;
 import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.WireJson;
@@ -16,7 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
@@ -24,8 +28,16 @@ import javax.sql.DataSource;
  * The HTTP side of a demo service: routes branch requests to {@link Business} code, runs each in a local
  * transaction — through the sub-transaction barrier, or plainly with {@code --no-barrier} — and injects the
  * configured {@link Faults} around it.
+ *
+ * <p>It sheds what it cannot do in time instead of queueing it: a request starts its transaction only with one of
+ * {@code workers} permits (as many as the database connections), waits for one at most until the coordinator's
+ * deadline ({@link BranchDeadline}), and is answered 503 at once when the deadline has passed or too many wait
+ * already. Work done for a caller who has given up — and will call again — is what kept a restarted service
+ * buried under its backlog (docs/chaos.md).
  */
 public final class ParticipantServer implements AutoCloseable {
+    /** A memory guard: the deadline is what bounds the wait; this only caps how many wait at once. */
+    private static final int WAITING_PER_WORKER = 64;
     private final Map<String, Business> routes = new HashMap<>();
     private HttpEndpoint http;
     private final DataSource db;
@@ -38,14 +50,24 @@ public final class ParticipantServer implements AutoCloseable {
             Thread.ofPlatform().daemon().name("faults").factory());
     private final AtomicLong lateInFlight = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
+    private final AtomicLong shed = new AtomicLong();
+    private final Semaphore permits;
+    private final int maxWaiting;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final long defaultWaitMs;
 
     /**
+     * @param workers          transactions run at once (the database connections of the service)
      * @param requestTimeoutMs the coordinator's branch request timeout: a TIMEOUT fault answers after it, a HANG
-     *                         fault runs the work late, well after it
+     *                         fault runs the work late, well after it; and the longest wait for a permit of a
+     *                         request that carries no deadline
      */
-    public ParticipantServer(DataSource db, TransactionRunner runner, Faults faults, long requestTimeoutMs)
+    public ParticipantServer(DataSource db, int workers, TransactionRunner runner, Faults faults, long requestTimeoutMs)
             throws IOException {
         this.db = db;
+        this.permits = new Semaphore(workers);
+        this.maxWaiting = WAITING_PER_WORKER * workers;
+        this.defaultWaitMs = requestTimeoutMs;
         this.runner = runner;
         this.faults = faults;
         this.slowAnswerMs = requestTimeoutMs + 300;
@@ -76,6 +98,11 @@ public final class ParticipantServer implements AutoCloseable {
         return injected.get();
     }
 
+    /** Requests answered 503 without being run: past their deadline, or too many waiting. */
+    public long shed() {
+        return shed.get();
+    }
+
     private void handle(HttpEndpoint.Exchange ex) throws IOException {
         Business business = routes.get(ex.path());
         if (business == null) {
@@ -90,6 +117,12 @@ public final class ParticipantServer implements AutoCloseable {
                 ex.respondJson(400, BranchAnswer.failure(e.getMessage()).body());
                 return;
             }
+            if (BranchDeadline.passed(call.deadline(), System.currentTimeMillis())) {
+                shed.incrementAndGet();
+                BranchAnswer late = BranchAnswer.retryLater("the deadline passed before the request was read");
+                ex.respondJson(late.status(), late.body());
+                return;
+            }
             Faults.Kind fault = faults.next(BranchOp.fromWire(call.op()).isCompensation());
             if (fault != Faults.Kind.NONE) {
                 injected.incrementAndGet();
@@ -99,9 +132,12 @@ public final class ParticipantServer implements AutoCloseable {
                 case FAIL_ERROR -> null;
                 case HANG -> {
                     lateInFlight.incrementAndGet();
+                    // run late and without a deadline or a permit: the late action must reach the barrier, which
+                    // is what this fault is there to exercise
+                    Business.BranchCall late = withoutDeadline(call);
                     timers.schedule(() -> workers.execute(() -> {
                         try {
-                            execute(call, business);
+                            execute(late, business);
                         } finally {
                             lateInFlight.decrementAndGet();
                         }
@@ -109,8 +145,8 @@ public final class ParticipantServer implements AutoCloseable {
                     yield null;
                 }
                 case DUPLICATE -> {
-                    Future<BranchAnswer> twin = workers.submit(() -> execute(call, business));
-                    BranchAnswer first = execute(call, business);
+                    Future<BranchAnswer> twin = workers.submit(() -> admitted(call, business));
+                    BranchAnswer first = admitted(call, business);
                     try {
                         twin.get();
                     } catch (Exception e) {
@@ -119,11 +155,11 @@ public final class ParticipantServer implements AutoCloseable {
                     yield first;
                 }
                 case TIMEOUT -> {
-                    BranchAnswer a = execute(call, business);
+                    BranchAnswer a = admitted(call, business);
                     sleep(slowAnswerMs);
                     yield a;
                 }
-                case NONE -> execute(call, business);
+                case NONE -> admitted(call, business);
             };
             if (answer == null) {
                 ex.respondJson(500, "{\"message\":\"injected error\"}");
@@ -133,10 +169,42 @@ public final class ParticipantServer implements AutoCloseable {
         }
     }
 
+    /** Runs the call with a permit, waiting for one at most until its deadline; 503 when it cannot. */
+    private BranchAnswer admitted(Business.BranchCall call, Business business) {
+        if (waiting.incrementAndGet() > maxWaiting) {
+            waiting.decrementAndGet();
+            shed.incrementAndGet();
+            return BranchAnswer.retryLater("busy: " + maxWaiting + " requests are waiting already");
+        }
+        boolean admitted;
+        try {
+            long waitMs = call.deadline() == BranchDeadline.NONE ? defaultWaitMs
+                    : call.deadline() - System.currentTimeMillis();
+            admitted = waitMs > 0 && permits.tryAcquire(waitMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = false;
+        } finally {
+            waiting.decrementAndGet();
+        }
+        if (!admitted) {
+            shed.incrementAndGet();
+            return BranchAnswer.retryLater("the deadline passed while the request waited for a database connection");
+        }
+        try {
+            return execute(call, business);
+        } finally {
+            permits.release();
+        }
+    }
+
     private BranchAnswer execute(Business.BranchCall call, Business business) {
         try (Connection c = db.getConnection()) {
             Outcome o = runner.run(c, call, business);
             return BranchAnswer.of(o);
+        } catch (DeadlineExceededException e) {
+            shed.incrementAndGet();
+            return BranchAnswer.retryLater(e.getMessage());
         } catch (SQLException | RuntimeException e) {
             // transient: the coordinator retries
             return new BranchAnswer(Outcome.TRANSIENT, e.toString());
@@ -166,7 +234,12 @@ public final class ParticipantServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("body is not a purchase: " + e.getMessage());
         }
-        return new Business.BranchCall(q.get("gid"), q.get("trans_type"), q.get("branch_id"), q.get("op"), p);
+        return new Business.BranchCall(q.get("gid"), q.get("trans_type"), q.get("branch_id"), q.get("op"), p,
+                BranchDeadline.parse(ex.header(BranchDeadline.HEADER)));
+    }
+
+    private static Business.BranchCall withoutDeadline(Business.BranchCall c) {
+        return new Business.BranchCall(c.gid(), c.transType(), c.branchId(), c.op(), c.purchase(), BranchDeadline.NONE);
     }
 
     private static void sleep(long ms) {

@@ -2,6 +2,7 @@ package dev.redsaga.example.orderstock;
 
 import dev.redsaga.client.barrier.BranchBarrier;
 import dev.redsaga.client.barrier.JdbcBarrier;
+import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.Outcome;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -44,7 +45,8 @@ public interface TransactionRunner {
             barrier.createTableIfMissing(c);
         }
         return (c, call, business) -> barrier.call(c,
-                BranchBarrier.of(call.transType(), call.gid(), call.branchId(), call.op()),
+                new BranchBarrier(call.transType(), call.gid(), call.branchId(), BranchOp.fromWire(call.op()),
+                        call.deadline()),
                 tx -> business.run(tx, call));
     }
 }
