@@ -114,6 +114,30 @@ abstract class JdbcBarrierContract {
         }
     }
 
+    /** A request whose caller stopped waiting is refused before the database sees it: no business, no barrier row. */
+    @Test
+    void aRequestPastItsDeadlineTouchesNothingAndItsRetryRuns() throws SQLException {
+        Map<String, String> query = Map.of("trans_type", "saga", "gid", "g-late", "branch_id", "01", "op", "action");
+        BranchBarrier late = BranchBarrier.from(query, Long.toString(System.currentTimeMillis() - 1));
+        try (Connection c = connect()) {
+            boolean autoCommit = c.getAutoCommit();
+            assertThatThrownBy(() -> barrier.call(c, late, tx -> {
+                throw new AssertionError("the business ran past the deadline");
+            })).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("g-late/01");
+            assertThat(c.getAutoCommit()).isEqualTo(autoCommit);
+        }
+        assertThat(barrierRows("g-late")).isZero();
+
+        BranchBarrier retry = BranchBarrier.from(query, Long.toString(System.currentTimeMillis() + 60_000));
+        try (Connection c = connect()) {
+            assertThat(barrier.call(c, retry, tx -> Outcome.SUCCESS)).isEqualTo(Outcome.SUCCESS);
+        }
+        assertThat(barrierRows("g-late")).isEqualTo(1);
+        // no header (a DTM coordinator) or an unreadable one: no deadline
+        assertThat(BranchBarrier.from(query, null).deadline()).isZero();
+        assertThat(BranchBarrier.from(query, "soon").deadlinePassed()).isFalse();
+    }
+
     @Test
     void actionThenCompensationBothRun() throws SQLException {
         assertThat(call("g1", "action")).isEqualTo(Outcome.SUCCESS);

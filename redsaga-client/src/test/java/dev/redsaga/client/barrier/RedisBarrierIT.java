@@ -1,6 +1,7 @@
 package dev.redsaga.client.barrier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.redsaga.client.testing.TestServices;
 import dev.redsaga.protocol.Outcome;
@@ -73,6 +74,16 @@ class RedisBarrierIT {
 
     long available() {
         return Long.parseLong(connection.sync().get(stock));
+    }
+
+    @Test
+    void aRequestPastItsDeadlineIsRefusedBeforeTheScriptRuns() {
+        BranchBarrier late = new BranchBarrier("saga", "g-late", "02", dev.redsaga.protocol.BranchOp.ACTION,
+                System.currentTimeMillis() - 1);
+        assertThatThrownBy(() -> barrier.decrementIfEnough(late, stock, 3))
+                .isInstanceOf(DeadlineExceededException.class);
+        assertThat(available()).isEqualTo(10);
+        assertThat(connection.sync().exists(RedisBarrier.barrierKey(stock, "g-late"))).isZero();
     }
 
     @Test

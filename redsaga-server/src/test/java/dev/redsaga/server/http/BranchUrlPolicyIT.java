@@ -74,7 +74,7 @@ class BranchUrlPolicyIT {
     @Test
     void sagasMayNotSetFramingOrRoutingHeaders() {
         for (String header : new String[] {"Host", "Content-Length", "Transfer-Encoding", "Connection",
-                "X-Forwarded-For", "Forwarded", "Proxy-Authorization"}) {
+                "X-Forwarded-For", "Forwarded", "Proxy-Authorization", "Redsaga-Deadline"}) {
             String gid = client.newGid();
             assertThatThrownBy(() -> client.saga(gid).step(branches.url("/h"), "", "{}").branchHeader(header, "x")
                     .submit()).as(header).isInstanceOfSatisfying(RedsagaException.class,

@@ -291,6 +291,21 @@ class SagaScenarioIT {
         assertThat(branches.trace(gid)).noneMatch(t -> t.endsWith("compensate"));
     }
 
+    /** The deadline lets a service drop work its caller gave up on; it is the request timeout from the send. */
+    @Test
+    void everyCallCarriesItsDeadline() {
+        String gid = client.newGid();
+        long before = System.currentTimeMillis();
+        threeSteps(gid).requestTimeout(Duration.ofSeconds(7)).waitResult().submit();
+        long after = System.currentTimeMillis();
+
+        assertThat(branches.calls(gid)).hasSize(3).allSatisfy(c -> {
+            List<String> deadline = c.headers().get("Redsaga-deadline");
+            assertThat(deadline).hasSize(1);
+            assertThat(Long.parseLong(deadline.getFirst())).isBetween(before + 7_000, after + 7_000);
+        });
+    }
+
     @Test
     void branchHeadersAreSentWithEveryCall() {
         String gid = client.newGid();
