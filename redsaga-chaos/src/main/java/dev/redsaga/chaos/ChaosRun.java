@@ -67,7 +67,7 @@ final class ChaosRun {
                     try {
                         while (System.nanoTime() + f.pauseMs() * 1_000_000 < end) {
                             Thread.sleep(f.pauseMs());
-                            f.inject(r);
+                            f.action().inject(r);
                             faults.incrementAndGet();
                         }
                     } catch (Exception e) {

@@ -73,54 +73,40 @@ enum Scenario {
         return this == NETWORK || this == MIXED;
     }
 
-    /** One kind of fault, injected once per call; {@code pauseMs} is waited before each injection. */
-    interface Fault {
-        long pauseMs();
-
-        void inject(SplittableRandom random) throws Exception;
+    /** One kind of fault: {@code action} injects it once, after a wait of {@code pauseMs}, over and over. */
+    record Fault(long pauseMs, Action action) {
+        interface Action {
+            void inject(SplittableRandom random) throws Exception;
+        }
     }
 
     private static Fault killCoordinator(Cluster cluster) {
-        return new Fault() {
-            public long pauseMs() {
-                return 1_000;
-            }
-
-            public void inject(SplittableRandom random) throws Exception {
-                Node n = cluster.coordinators().get(random.nextInt(cluster.coordinators().size()));
-                n.kill9();
-                Thread.sleep(500);
-                n.ensureStarted();
-            }
-        };
+        return new Fault(1_000, random -> {
+            Node n = anyCoordinator(cluster, random);
+            n.kill9();
+            Thread.sleep(500);
+            n.ensureStarted();
+        });
     }
 
     private static Fault pauseCoordinator(Cluster cluster, long leaseMs) {
-        return new Fault() {
-            public long pauseMs() {
-                return 1_000;
-            }
-
-            public void inject(SplittableRandom random) throws Exception {
-                Node n = cluster.coordinators().get(random.nextInt(cluster.coordinators().size()));
-                n.pause();
-                Thread.sleep(leaseMs + 1_500);
-                n.resume();
-            }
-        };
+        return new Fault(1_000, random -> {
+            Node n = anyCoordinator(cluster, random);
+            n.pause();
+            Thread.sleep(leaseMs + 1_500);
+            n.resume();
+        });
     }
 
     private static Fault restart(Node node, long everyMs) {
-        return new Fault() {
-            public long pauseMs() {
-                return everyMs;
-            }
+        return new Fault(everyMs, random -> {
+            node.kill9();
+            Thread.sleep(500);
+            node.ensureStarted();
+        });
+    }
 
-            public void inject(SplittableRandom random) throws Exception {
-                node.kill9();
-                Thread.sleep(500);
-                node.ensureStarted();
-            }
-        };
+    private static Node anyCoordinator(Cluster cluster, SplittableRandom random) {
+        return cluster.coordinators().get(random.nextInt(cluster.coordinators().size()));
     }
 }
