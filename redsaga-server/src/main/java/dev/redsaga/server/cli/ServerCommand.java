@@ -142,6 +142,9 @@ public final class ServerCommand implements Callable<Integer> {
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("--max-connections must be at least 1, was " + maxConnections);
             }
+            if (storePool < 1 || storePool > 1_000) {
+                throw new IllegalArgumentException("--store-pool must be between 1 and 1000, was " + storePool);
+            }
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
                     instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
                     storePool);

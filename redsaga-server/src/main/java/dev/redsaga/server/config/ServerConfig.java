@@ -49,7 +49,8 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
             throw new IllegalArgumentException("max connections must be at least 1, was " + maxConnections);
         }
         if (storePoolSize < 1 || storePoolSize > 1_000) {
-            throw new IllegalArgumentException("the store's pool size must be between 1 and 1000, was " + storePoolSize);
+            throw new IllegalArgumentException("the store's pool size must be between 1 and 1000, was "
+                    + storePoolSize);
         }
     }
 
@@ -92,7 +93,8 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize);
+        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
+                storePoolSize);
     }
 
     public ServerConfig withStore(String s) {

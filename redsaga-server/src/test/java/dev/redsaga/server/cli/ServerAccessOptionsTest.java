@@ -42,6 +42,15 @@ class ServerAccessOptionsTest {
     }
 
     @Test
+    void theStorePoolIsSizedByItsOptionWithinBounds() {
+        assertThat(config(Map.of()).storePoolSize()).isEqualTo(16);
+        assertThat(config(Map.of(), "--store-pool", "6").storePoolSize()).isEqualTo(6);
+        assertThatThrownBy(() -> config(Map.of(), "--store-pool", "0"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--store-pool must be between 1 and 1000, was 0");
+    }
+
+    @Test
     void tokensComeFromOptionsVariablesAndFilesAndAreNeverShown() throws Exception {
         Path file = Files.writeString(dir.resolve("admin.tokens"), "# operators\nadm-file-1\n\nadm-file-2\n");
         ServerConfig c = config(Map.of("REDSAGA_API_TOKENS", "env-1, env-2", "REDSAGA_ADMIN_TOKENS", "adm-env"),
