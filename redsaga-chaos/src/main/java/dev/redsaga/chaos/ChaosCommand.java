@@ -44,7 +44,8 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "fault phase of each scenario, with the load running (default: ${DEFAULT-VALUE})")
     Duration duration;
 
-    @Option(names = "--rate", defaultValue = "40", description = "purchase sagas submitted per second (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "40",
+            description = "purchase sagas submitted per second (default: ${DEFAULT-VALUE})")
     double rate;
 
     @Option(names = "--concurrency", defaultValue = "8", description = "submitting clients (default: ${DEFAULT-VALUE})")

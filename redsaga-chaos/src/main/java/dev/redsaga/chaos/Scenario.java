@@ -59,8 +59,8 @@ enum Scenario {
             case RESTART_REDIS -> List.of(restart(cluster.redis(), 3_000));
             case NETWORK -> List.of();
             case MIXED -> {
-                var all = new java.util.ArrayList<>(List.of(killCoordinator(cluster), pauseCoordinator(cluster, leaseMs),
-                        restart(cluster.services(), 3_000)));
+                var all = new java.util.ArrayList<>(List.of(killCoordinator(cluster),
+                        pauseCoordinator(cluster, leaseMs), restart(cluster.services(), 3_000)));
                 if (cluster.redis() != null) {
                     all.add(restart(cluster.redis(), 3_000));
                 }

@@ -38,11 +38,6 @@ public final class OrderStockSystem implements AutoCloseable {
         this.ownsDatabases = ownsDatabases;
     }
 
-    /** Names for a fresh pair of service databases, unlikely to meet another run's. */
-    public static String[] newDatabaseNames() {
-        String suffix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 20, 36);
-        return new String[] {"rsdemo_orders_" + suffix, "rsdemo_stock_" + suffix};
-    }
 
     /**
      * Starts both services on fresh databases of their own, on free ports; closing drops the databases.
@@ -52,8 +47,9 @@ public final class OrderStockSystem implements AutoCloseable {
      */
     public static OrderStockSystem start(Backend backend, int initialStock, boolean barrier, Faults faults,
             long requestTimeoutMs) throws SQLException, IOException {
-        String[] names = newDatabaseNames();
-        OrderStockSystem s = new OrderStockSystem(backend, names[0], names[1], true);
+        // names unlikely to meet another run's
+        String suffix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 20, 36);
+        OrderStockSystem s = new OrderStockSystem(backend, "rsdemo_orders_" + suffix, "rsdemo_stock_" + suffix, true);
         try {
             s.orders = backend.freshDatabase(s.ordersDb, POOL_SIZE);
             s.resources.add(s.orders);

@@ -94,8 +94,8 @@ public final class ServicesCommand implements Callable<Integer> {
                     OrderStockSystem.createTables(backend, orders, stock, create);
                 }
             }
-            OrderStockSystem services = OrderStockSystem.attach(backend, ordersDb, stockDb, orderPort, stockPort, pool, !noBarrier,
-                    Faults.none(), 1_000);
+            OrderStockSystem services = OrderStockSystem.attach(backend, ordersDb, stockDb, orderPort, stockPort,
+                    pool, !noBarrier, Faults.none(), 1_000);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 services.close();

@@ -85,7 +85,8 @@ class ParticipantServerTest {
              Statement s = lock.createStatement()) {
             lock.setAutoCommit(false);
             // hold the stock row: every deduction blocks on it, each holding one of the service's permits
-            s.executeUpdate("UPDATE stock SET available = available WHERE product_id = '" + OrderStockSystem.PRODUCT + "'");
+            s.executeUpdate("UPDATE stock SET available = available WHERE product_id = '"
+                    + OrderStockSystem.PRODUCT + "'");
             for (int i = 0; i < OrderStockSystem.POOL_SIZE; i++) {
                 busy.add(deduct("busy-" + i, System.currentTimeMillis() + 20_000));
             }

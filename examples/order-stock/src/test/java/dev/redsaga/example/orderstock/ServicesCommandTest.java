@@ -22,7 +22,8 @@ class ServicesCommandTest {
     void badOptionsGetAClearMessage() {
         assertThat(refused("--db", "h2")).contains("--db h2 cannot be used here");
         assertThat(refused("--db", "oracle")).contains("unknown database 'oracle'");
-        assertThat(refused("--orders-db", "x; DROP SCHEMA public")).contains("database name 'x; DROP SCHEMA public' is invalid");
+        assertThat(refused("--orders-db", "x; DROP SCHEMA public"))
+                .contains("database name 'x; DROP SCHEMA public' is invalid");
         assertThat(refused("--stock-port", "70000")).contains("port 70000 is out of range");
         assertThat(refused("--pool", "0")).contains("--pool must be between 1 and 1000");
         assertThat(refused("--create", "-1")).contains("--create must not be negative");
