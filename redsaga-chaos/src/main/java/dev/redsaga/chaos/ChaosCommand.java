@@ -109,7 +109,9 @@ public final class ChaosCommand implements Callable<Integer> {
             positive(duration.toMillis(), "--duration");
             positive(lease.toMillis(), "--lease");
             positive(quiesceTimeout.toMillis(), "--quiesce-timeout");
-            positive(concurrency, "--concurrency");
+            if (concurrency < 1 || concurrency > 1_000) {
+                throw new IllegalArgumentException("--concurrency must be between 1 and 1000, was " + concurrency);
+            }
             if (!(rate > 0 && rate <= 10_000)) {
                 throw new IllegalArgumentException("--rate must be above 0 and at most 10000, was " + rate);
             }

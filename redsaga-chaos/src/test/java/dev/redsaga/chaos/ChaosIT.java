@@ -101,6 +101,10 @@ class ChaosIT {
         assertThat(db.exitCode()).isEqualTo(2);
         assertThat(db.err()).contains("--db h2 cannot be used");
 
+        Run clients = chaos("--concurrency", "1000000");
+        assertThat(clients.exitCode()).isEqualTo(2);
+        assertThat(clients.err()).contains("--concurrency must be between 1 and 1000");
+
         Run rate = chaos("--rate", "0");
         assertThat(rate.exitCode()).isEqualTo(2);
         assertThat(rate.err()).contains("--rate must be above 0");
