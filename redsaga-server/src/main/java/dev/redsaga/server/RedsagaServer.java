@@ -42,7 +42,7 @@ public final class RedsagaServer implements AutoCloseable {
         this.workers = Executors.newVirtualThreadPerTaskExecutor();
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
         BranchUrlPolicy branches = config.branches().withOwnPort(this::boundPort);
-        this.transport = new HttpBranchTransport(256, branches);
+        this.transport = new HttpBranchTransport(config.branchFlow(), branches);
         this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
         TransactionService service = new TransactionService(store, engine, branches);

@@ -3,6 +3,7 @@ package dev.redsaga.server.cli;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.AccessPolicy;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.StoreException;
@@ -86,6 +87,16 @@ public final class ServerCommand implements Callable<Integer> {
             + "max_connections, 100 by default)"})
     int storePool;
 
+    @Option(names = "--branch-limit", defaultValue = "256", description = {"calls in flight to one branch "
+            + "destination (host and port) at most (default: ${DEFAULT-VALUE}); below it the limit adapts: it grows "
+            + "while calls are answered and shrinks on timeouts and 5xx, and calls beyond it wait in the coordinator"})
+    int branchLimit;
+
+    @Option(names = "--retry-budget", paramLabel = "PERCENT", defaultValue = "20", description = {"failing retries "
+            + "add at most this share of a destination's load (default: ${DEFAULT-VALUE}); beyond it a retry waits "
+            + "for its next due time"})
+    double retryBudget;
+
     @Option(names = "--max-request-bytes", defaultValue = "1048576",
             description = "largest request body accepted (default: ${DEFAULT-VALUE})")
     int maxRequestBytes;
@@ -145,9 +156,16 @@ public final class ServerCommand implements Callable<Integer> {
             if (storePool < 1 || storePool > 1_000) {
                 throw new IllegalArgumentException("--store-pool must be between 1 and 1000, was " + storePool);
             }
+            if (branchLimit < 1 || branchLimit > 10_000) {
+                throw new IllegalArgumentException("--branch-limit must be between 1 and 10000, was " + branchLimit);
+            }
+            if (retryBudget < 0 || retryBudget > 100) {
+                throw new IllegalArgumentException("--retry-budget is a percentage between 0 and 100, was "
+                        + retryBudget);
+            }
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
                     instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
-                    storePool);
+                    storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -15,13 +15,17 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param branches        which branch URLs the coordinator may call
  * @param maxConnections  open client connections at most
  * @param storePoolSize   connections to a JDBC store (several instances on one database share its connection limit)
+ * @param branchFlow      how calls to each branch destination are paced (in-flight limit, retry budget, circuit)
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-        String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize) {
+        String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
+        FlowControl branchFlow) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Calls in flight to one branch destination at most (the adaptive limit moves below it). */
+    public static final int DEFAULT_BRANCH_LIMIT = 256;
 
     public ServerConfig {
         if (host == null || host.isBlank()) {
@@ -52,6 +56,22 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
             throw new IllegalArgumentException("the store's pool size must be between 1 and 1000, was "
                     + storePoolSize);
         }
+        if (branchFlow == null) {
+            throw new IllegalArgumentException("branch flow control is required (FlowControl.defaults(...))");
+        }
+    }
+
+    /** This configuration with another branch pacing. */
+    public ServerConfig withBranchFlow(FlowControl flow) {
+        return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
+                maxConnections, storePoolSize, flow);
+    }
+
+    /** A server with the default branch pacing. */
+    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
+            String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize) {
+        this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize,
+                FlowControl.defaults(DEFAULT_BRANCH_LIMIT));
     }
 
     /** A server with the default store pool. */

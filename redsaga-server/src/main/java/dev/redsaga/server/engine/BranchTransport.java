@@ -27,9 +27,10 @@ public interface BranchTransport {
      * @param payload   the step's raw body
      * @param headers   the transaction's {@code branch_headers}
      * @param timeoutMs the transaction's {@code request_timeout}
+     * @param attempt   answers this branch had before (0 for its first call; more is a retry)
      */
     record Request(String url, String gid, String transType, String branchId, BranchOp op, String payload,
-            Map<String, String> headers, long timeoutMs) {
+            Map<String, String> headers, long timeoutMs, int attempt) {
     }
 
     /** The classified answer and, for anything but success, a short description for operators. */

@@ -214,7 +214,7 @@ final class SagaDriver {
                         for (BranchCall c : call.calls()) {
                             p = machine.started(p, c);
                             inFlight.add(c);
-                            invoke(def, rec, c).thenAccept(r -> post(() -> answered(new Answer(c, r))));
+                            invoke(def, c, p.branch(c).attempts()).thenAccept(r -> post(() -> answered(new Answer(c, r))));
                         }
                     }
                     case Plan.Wait wait -> {
@@ -262,12 +262,12 @@ final class SagaDriver {
         return machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis());
     }
 
-    private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, TransactionRecord rec, BranchCall c) {
+    private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, BranchCall c, int attempt) {
         Step step = def.steps().get(c.step());
         BranchTransport.Request req = new BranchTransport.Request(
                 c.compensating() ? step.compensate() : step.action(), def.gid(), TransRequest.TRANS_TYPE_SAGA,
                 step.branchId(), c.op(), step.payload(), def.options().branchHeaders(),
-                def.options().requestTimeoutMs());
+                def.options().requestTimeoutMs(), attempt);
         CompletableFuture<BranchTransport.Result> call;
         try {
             call = transport.call(req);

@@ -5,6 +5,7 @@ import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.engine.BranchTransport;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
@@ -30,6 +31,9 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * payload as the JSON body, plus the transaction's {@code branch_headers} and the call's deadline
  * ({@link BranchDeadline}); the answer classified by {@link Outcome#classify}.
  *
+ * <p>Every call first passes its destination's gate ({@link Destination}: circuit, retry budget, adaptive in-flight
+ * limit); a call the gate refuses is not sent and answers {@link Outcome#TRANSIENT}, so the saga retries later.
+ *
  * <p>Jetty's client, not the JDK's: under a thousand concurrent sagas the JDK client's single selector thread
  * and connection set-up serialised the calls (see docs/design.md); Jetty pools connections per destination.
  */
@@ -39,9 +43,16 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
     private static final int MAX_BODY = 2 * 1024 * 1024;
     private final HttpClient client;
     private final BranchUrlPolicy policy;
+    private final Destinations destinations;
 
+    /** A transport with the default pacing for {@code maxConnectionsPerDestination} (see {@link FlowControl}). */
     public HttpBranchTransport(int maxConnectionsPerDestination, BranchUrlPolicy policy) {
+        this(FlowControl.defaults(maxConnectionsPerDestination), policy);
+    }
+
+    public HttpBranchTransport(FlowControl flow, BranchUrlPolicy policy) {
         this.policy = policy;
+        int maxConnectionsPerDestination = flow.maxLimit();
         VirtualThreadPool pool = new VirtualThreadPool();
         pool.setName("redsaga-branch-client");
         client = new HttpClient();
@@ -49,7 +60,8 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         // every connection goes to an address checked now, whatever the name resolved to at submit
         client.setSocketAddressResolver(new CheckedResolver(new SocketAddressResolver.Sync(), policy));
         client.setMaxConnectionsPerDestination(maxConnectionsPerDestination);
-        client.setMaxRequestsQueuedPerDestination(1 << 20);
+        // the destination's limit admits at most as many calls as there are connections; the rest wait in Destination
+        client.setMaxRequestsQueuedPerDestination(maxConnectionsPerDestination);
         client.setConnectTimeout(3_000);
         client.setFollowRedirects(false);
         client.setUserAgentField(null);
@@ -60,6 +72,14 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the branch HTTP client: " + e.getMessage(), e);
         }
+        destinations = new Destinations(flow, client.getScheduler());
+    }
+
+    /** The gate of the destination {@code url} is sent to (for tests and operators). */
+    Destination destination(String url) {
+        java.net.URI u = java.net.URI.create(url);
+        return destinations.of(u.getScheme(), u.getHost(), u.getPort() >= 0 ? u.getPort()
+                : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80);
     }
 
     /** Resolves as Jetty does, then keeps only the addresses the branch URL policy allows. */
@@ -116,31 +136,46 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         try {
             req = client.newRequest(uri)
                     .method(HttpMethod.POST)
-                    .timeout(r.timeoutMs(), TimeUnit.MILLISECONDS)
                     .body(new StringRequestContent("application/json", r.payload(), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage()));
         }
-        // the timeout is a total deadline from now (Jetty counts queueing in it): the service may drop the call after it
-        String deadline = Long.toString(System.currentTimeMillis() + r.timeoutMs());
+        // the timeout is a total deadline from now, waiting for the destination's limit included
+        long deadline = System.currentTimeMillis() + r.timeoutMs();
         req.headers(h -> {
             for (Map.Entry<String, String> e : r.headers().entrySet()) {
                 h.put(e.getKey(), e.getValue());
             }
-            h.put(BranchDeadline.HEADER, deadline);
+            h.put(BranchDeadline.HEADER, Long.toString(deadline));
         });
+        Destination destination = destinations.of(req.getScheme(), req.getHost(), req.getPort());
+        // a call that waited more than half its time would likely time out in the service: it waits for its due time
+        return destination.enter(r.attempt() > 0, r.timeoutMs() / 2).thenCompose(entry -> {
+            if (entry.pass() == null) {
+                return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal()));
+            }
+            return send(req, deadline, r.timeoutMs(), entry.pass());
+        });
+    }
+
+    private CompletableFuture<Result> send(org.eclipse.jetty.client.Request req, long deadline, long timeoutMs,
+            Destination.Pass pass) {
+        req.timeout(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
         return new CompletableResponseListener(req, MAX_BODY).send().handle((resp, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                 if (cause instanceof ForbiddenAddressException forbidden) {
+                    pass.finished(Destination.Verdict.NOT_SENT);
                     return new Result(Outcome.TRANSIENT, "not called: " + forbidden.getMessage());
                 }
+                pass.finished(Destination.Verdict.FAILED);
                 // one text whatever the cause (refused, unreachable, reset): no port scanning through the reason
                 return cause instanceof TimeoutException
-                        ? new Result(Outcome.TRANSIENT, "no answer within " + r.timeoutMs() + " ms")
+                        ? new Result(Outcome.TRANSIENT, "no answer within " + timeoutMs + " ms")
                         : new Result(Outcome.TRANSIENT, "no answer: the connection failed");
             }
+            pass.finished(resp.getStatus() >= 500 ? Destination.Verdict.FAILED : Destination.Verdict.ANSWERED);
             String body = resp.getContentAsString();
             Outcome outcome = Outcome.classify(resp.getStatus(), body);
             return new Result(outcome, outcome == Outcome.SUCCESS ? null : "HTTP " + resp.getStatus() + messageOf(body));

@@ -51,6 +51,23 @@ class ServerAccessOptionsTest {
     }
 
     @Test
+    void branchPacingComesFromItsOptionsWithinBounds() {
+        assertThat(config(Map.of()).branchFlow().maxLimit()).isEqualTo(256);
+        assertThat(config(Map.of()).branchFlow().retryShare()).isEqualTo(0.2);
+        assertThat(config(Map.of(), "--branch-limit", "32", "--retry-budget", "5").branchFlow())
+                .satisfies(f -> {
+                    assertThat(f.maxLimit()).isEqualTo(32);
+                    assertThat(f.retryShare()).isEqualTo(0.05);
+                });
+        assertThatThrownBy(() -> config(Map.of(), "--branch-limit", "0"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--branch-limit must be between 1 and 10000, was 0");
+        assertThatThrownBy(() -> config(Map.of(), "--retry-budget", "150"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--retry-budget is a percentage between 0 and 100, was 150");
+    }
+
+    @Test
     void tokensComeFromOptionsVariablesAndFilesAndAreNeverShown() throws Exception {
         Path file = Files.writeString(dir.resolve("admin.tokens"), "# operators\nadm-file-1\n\nadm-file-2\n");
         ServerConfig c = config(Map.of("REDSAGA_API_TOKENS", "env-1, env-2", "REDSAGA_ADMIN_TOKENS", "adm-env"),

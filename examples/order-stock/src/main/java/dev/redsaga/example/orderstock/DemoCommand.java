@@ -46,6 +46,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duplicate-rate", defaultValue = "0", description = "share of requests delivered twice")
     double duplicateRate;
 
+    @Option(names = "--slow-ms", defaultValue = "0", description = "extra time every branch request takes in the "
+            + "services, holding a database connection: a deliberately slow service (default: ${DEFAULT-VALUE})")
+    long slowMs;
+
+    @Option(names = "--naive-services", description = "the services neither look at the coordinator's deadline nor "
+            + "bound their queue: what the coordinator's pacing must protect")
+    boolean naiveServices;
+
     @Option(names = "--no-barrier", description = "run the services without the sub-transaction barrier, to show what goes wrong")
     boolean noBarrier;
 
@@ -77,7 +85,8 @@ public final class DemoCommand implements Callable<Integer> {
         Path tempStore = null;
         try {
             Backend backend = Backend.parse(db);
-            Faults faults = new Faults(failRate, timeoutRate, hangRate, duplicateRate, seed);
+            Faults faults = new Faults(failRate, timeoutRate, hangRate, duplicateRate, seed)
+                    .withService(slowMs, naiveServices);
             String coordinatorStore = store;
             if (coordinatorStore == null) {
                 tempStore = Files.createTempDirectory("redsaga-demo");

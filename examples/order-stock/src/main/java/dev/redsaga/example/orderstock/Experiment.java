@@ -3,6 +3,7 @@ package dev.redsaga.example.orderstock;
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.RedsagaException;
 import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.TransactionRecord;
@@ -28,9 +29,10 @@ public final class Experiment {
      * @param coordinatorStore the coordinator's store URI ({@code h2:<dir>/coordinator} by default: embedded)
      * @param requestTimeoutMs branch request timeout (short, so injected timeouts resolve quickly)
      * @param drainTimeout     how long to wait for every saga to end after the last submit
+     * @param branchFlow       how the coordinator paces its calls to the services
      */
     public record Settings(int requests, int concurrency, int stock, Backend backend, Faults faults, boolean barrier,
-            String coordinatorStore, long requestTimeoutMs, Duration drainTimeout) {
+            String coordinatorStore, long requestTimeoutMs, Duration drainTimeout, FlowControl branchFlow) {
         public Settings {
             if (requests < 1) {
                 throw new IllegalArgumentException("--requests must be at least 1, was " + requests);
@@ -41,6 +43,13 @@ public final class Experiment {
             if (stock < 0) {
                 throw new IllegalArgumentException("--stock must not be negative, was " + stock);
             }
+        }
+
+        /** Settings with the server's default pacing. */
+        public Settings(int requests, int concurrency, int stock, Backend backend, Faults faults, boolean barrier,
+                String coordinatorStore, long requestTimeoutMs, Duration drainTimeout) {
+            this(requests, concurrency, stock, backend, faults, barrier, coordinatorStore, requestTimeoutMs,
+                    drainTimeout, FlowControl.defaults(ServerConfig.DEFAULT_BRANCH_LIMIT));
         }
     }
 
@@ -67,7 +76,8 @@ public final class Experiment {
             EngineOptions engine = new EngineOptions(s.requestTimeoutMs(), 200, 2_000, 10_000, 200, 200,
                     Math.max(1024, 2 * s.concurrency()));
             RedsagaServer coordinator = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, s.coordinatorStore(),
-                    engine, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, ServerConfig.newInstanceId()));
+                    engine, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, ServerConfig.newInstanceId())
+                    .withBranchFlow(s.branchFlow()));
             toClose.add(coordinator);
             RedsagaClient client = RedsagaClient.builder(coordinator.baseUrl()).timeout(Duration.ofSeconds(60)).build();
             List<Auditor.Submitted> sagas = Collections.synchronizedList(new ArrayList<>());

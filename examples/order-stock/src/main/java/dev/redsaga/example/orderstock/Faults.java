@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
  *       after the compensation (the "hanging action" the barrier must refuse);</li>
  *   <li>duplicate: the request is delivered twice (two concurrent executions).</li>
  * </ul>
+ * And two that apply to every request: {@code slowMs}, extra service time holding one of the service's database
+ * connections (a slow service), and {@code naive}, a service that neither looks at the coordinator's deadline nor
+ * bounds its queue (it works on requests whose caller gave up long ago).
  */
 public final class Faults {
     public enum Kind { NONE, FAIL_FAILURE, FAIL_ERROR, TIMEOUT, HANG, DUPLICATE }
@@ -20,8 +23,15 @@ public final class Faults {
     private final double hang;
     private final double duplicate;
     private final SplittableRandom random;
+    private final long seed;
+    private final long slowMs;
+    private final boolean naive;
 
     public Faults(double fail, double timeout, double hang, double duplicate, long seed) {
+        this(fail, timeout, hang, duplicate, seed, 0, false);
+    }
+
+    private Faults(double fail, double timeout, double hang, double duplicate, long seed, long slowMs, boolean naive) {
         this.fail = rate(fail, "--fail-rate");
         this.timeout = rate(timeout, "--timeout-rate");
         this.hang = rate(hang, "--hang-rate");
@@ -29,7 +39,26 @@ public final class Faults {
         if (fail + timeout + hang + duplicate > 1.0) {
             throw new IllegalArgumentException("the fault rates add up to more than 1; lower some of them");
         }
+        if (slowMs < 0 || slowMs > 60_000) {
+            throw new IllegalArgumentException("--slow-ms must be between 0 and 60000, was " + slowMs);
+        }
         this.random = new SplittableRandom(seed);
+        this.seed = seed;
+        this.slowMs = slowMs;
+        this.naive = naive;
+    }
+
+    /** These faults in a service that takes {@code ms} more per request and, if {@code naive}, never sheds. */
+    public Faults withService(long ms, boolean naive) {
+        return new Faults(fail, timeout, hang, duplicate, seed, ms, naive);
+    }
+
+    public long slowMs() {
+        return slowMs;
+    }
+
+    public boolean naive() {
+        return naive;
     }
 
     public static Faults none() {
@@ -70,6 +99,7 @@ public final class Faults {
 
     @Override
     public String toString() {
-        return "fail=" + fail + " timeout=" + timeout + " hang=" + hang + " duplicate=" + duplicate;
+        return "fail=" + fail + " timeout=" + timeout + " hang=" + hang + " duplicate=" + duplicate
+                + (slowMs > 0 ? " slow=" + slowMs + "ms" : "") + (naive ? " naive (no shedding)" : "");
     }
 }

@@ -110,13 +110,15 @@ public final class ParticipantServer implements AutoCloseable {
             return;
         }
         {
-            Business.BranchCall call;
+            Business.BranchCall parsed;
             try {
-                call = parse(ex);
+                parsed = parse(ex);
             } catch (IllegalArgumentException e) {
                 ex.respondJson(400, BranchAnswer.failure(e.getMessage()).body());
                 return;
             }
+            // a naive service: nothing looks at the deadline
+            Business.BranchCall call = faults.naive() ? withoutDeadline(parsed) : parsed;
             if (BranchDeadline.passed(call.deadline(), System.currentTimeMillis())) {
                 shed.incrementAndGet();
                 BranchAnswer late = BranchAnswer.retryLater("the deadline passed before the request was read");
@@ -171,6 +173,15 @@ public final class ParticipantServer implements AutoCloseable {
 
     /** Runs the call with a permit, waiting for one at most until its deadline; 503 when it cannot. */
     private BranchAnswer admitted(Business.BranchCall call, Business business) {
+        if (faults.naive()) {
+            permits.acquireUninterruptibly(); // queues without bound, like a thread pool in front of a connection pool
+            try {
+                sleep(faults.slowMs());
+                return execute(call, business);
+            } finally {
+                permits.release();
+            }
+        }
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();
             shed.incrementAndGet();
@@ -192,6 +203,7 @@ public final class ParticipantServer implements AutoCloseable {
             return BranchAnswer.retryLater("the deadline passed while the request waited for a database connection");
         }
         try {
+            sleep(faults.slowMs());
             return execute(call, business);
         } finally {
             permits.release();
