@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.redsaga.example.orderstock.Backend;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.cli.DurationConverter;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure throughput and submit-to-final latency. Modes:",
             "  null         sagas whose branches answer at once: the coordinator's own cost",
-            "  order-stock  purchase sagas against the example services, barrier on",
+            "  order-stock  purchase sagas against the example services, barrier on; with --rate: goodput under"
+                    + " overload",
             "  baseline     the same business calls made directly, no coordinator",
             "  recovery     time for a new coordinator to finish --count orphaned sagas",
             "  micro        JMH micro-benchmarks: JSON, state machine, store calls",
@@ -45,8 +49,19 @@ public final class BenchCommand implements Callable<Integer> {
             + "connections (more requests wait in the generator's queue, counted in latency) (default: ${DEFAULT-VALUE})")
     int concurrency;
 
-    @Option(names = "--rate", description = "open loop instead: units started per second")
-    Integer rate;
+    @Option(names = "--rate", split = ",", paramLabel = "R", description = {"open loop instead: units started per "
+            + "second. order-stock: sagas offered per second, each rate on a fresh coordinator; goodput (sagas "
+            + "succeeded per second) and the drain after the load stops; several rates (e.g. 100,200,400) make a table"})
+    List<Integer> rates;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "order-stock with --rate: draw goodput against "
+            + "offered load into this PNG")
+    Path plot;
+
+    @Option(names = "--drain-limit", converter = DurationConverter.class, defaultValue = "120s",
+            description = "order-stock with --rate: longest wait for the backlog after the load stops (default: "
+            + "${DEFAULT-VALUE})")
+    Duration drainLimit;
 
     @Option(names = "--duration", converter = DurationConverter.class,
             description = "measured time, e.g. 20s, 90s, 5m (default: 20s; micro: 5s per benchmark)")
@@ -143,10 +158,26 @@ public final class BenchCommand implements Callable<Integer> {
         if (withBaseline && !m.equals("order-stock")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--with-baseline goes with --mode order-stock");
         }
-        if (concurrency < 1 || (rate != null && rate < 1) || steps < 1 || products < 1 || duration.isZero()) {
+        if (concurrency < 1 || (rates != null && rates.stream().anyMatch(r -> r == null || r < 1)) || steps < 1
+                || products < 1 || duration.isZero() || drainLimit.isNegative()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--concurrency, --rate, --steps, --products and --duration must be positive");
         }
+        if (m.equals("order-stock") && rates != null) {
+            if (withBaseline) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--with-baseline is for the closed loop (--concurrency), not with --rate");
+            }
+            return goodput(backend, out, err);
+        }
+        if (plot != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--plot goes with --mode order-stock --rate");
+        }
+        if (rates != null && rates.size() > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "several rates are for --mode order-stock; give one --rate for " + m);
+        }
+        Integer rate = rates == null ? null : rates.get(0);
         ObjectNode o = WireJson.mapper().createObjectNode();
         o.put("mode", m);
         o.put("store", m.equals("baseline") ? "none" : store);
@@ -198,6 +229,40 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Goodput against offered load: one {@link GoodputBench} run per rate, a table, JSON, a plot. */
+    private int goodput(Backend backend, PrintWriter out, PrintWriter err) throws Exception {
+        List<GoodputBench.Step> results = new ArrayList<>();
+        for (int r : rates) {
+            err.printf("redsaga bench: order-stock offered at %d/s for %s after %s warm-up; store %s, services on %s%n",
+                    r, duration, warmup, store, backend.name().toLowerCase(Locale.ROOT));
+            results.add(GoodputBench.run(backend, store, products, r, warmup, duration, drainLimit, err));
+        }
+        GoodputReport report = new GoodputReport(store, backend.name().toLowerCase(Locale.ROOT), products, results);
+        report.printTable(out);
+        boolean plotted = true;
+        if (plot != null) {
+            try {
+                report.plot(plot);
+                out.println("  plot: " + plot);
+            } catch (IOException e) {
+                err.println("redsaga bench: cannot write " + plot + ": " + e.getMessage() + " (choose a writable path)");
+                plotted = false;
+            } catch (RuntimeException | LinkageError e) {
+                // Java 2D draws text with the system's fonts: a bare container has none
+                err.println("redsaga bench: cannot draw " + plot + ": " + e + " (Java 2D needs fontconfig and a "
+                        + "font: on Debian, apt-get install fontconfig fonts-dejavu-core)");
+                plotted = false;
+            }
+        }
+        if (json) {
+            ObjectNode o = report.json();
+            o.put("rss_mb", rssMb());
+            out.println(WireJson.mapper().writeValueAsString(o));
+        }
+        out.flush();
+        return plotted && results.stream().allMatch(GoodputBench.Step::drained) ? 0 : 1;
+    }
+
     private Workload workload(String m, Backend backend) throws Exception {
         return switch (m) {
             case "null" -> new NullWorkload(store, steps, concurrency);
@@ -216,7 +281,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("errors", m.errors());
     }
 
-    private static double round(double v, int digits) {
+    static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
     }

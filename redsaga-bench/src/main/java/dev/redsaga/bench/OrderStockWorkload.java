@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the cost of the business work alone. Both go through the same {@link LoadClient}.
  */
 final class OrderStockWorkload implements Workload {
-    private static final int STOCK = 1_000_000_000;
+    static final int STOCK = 1_000_000_000;
     private final OrderStockSystem services;
     private final Coordinator coordinator;
     private final LoadClient direct;
@@ -33,13 +33,8 @@ final class OrderStockWorkload implements Workload {
     OrderStockWorkload(Backend db, String store, boolean throughCoordinator, int concurrency, int products)
             throws Exception {
         services = OrderStockSystem.start(db, STOCK, true, Faults.none(), 3_000);
-        this.products = new String[products];
-        this.products[0] = OrderStockSystem.PRODUCT;
-        try (Connection c = services.stockDatabase().getConnection()) {
-            for (int i = 1; i < products; i++) {
-                this.products[i] = "sku-" + (i + 1);
-                StockService.addProduct(c, this.products[i], STOCK);
-            }
+        try {
+            this.products = addProducts(services, products);
         } catch (Exception e) {
             services.close();
             throw e;
@@ -49,6 +44,22 @@ final class OrderStockWorkload implements Workload {
         steps = List.of(
                 new SagaStep(services.orderService().url("/order/create"), services.orderService().url("/order/cancel")),
                 new SagaStep(services.stockService().url("/stock/deduct"), services.stockService().url("/stock/restore")));
+    }
+
+    /**
+     * The product names purchases go round-robin over: the services' own, and {@code products - 1} more, each with
+     * a stock no run exhausts.
+     */
+    static String[] addProducts(OrderStockSystem services, int products) throws Exception {
+        String[] names = new String[products];
+        names[0] = OrderStockSystem.PRODUCT;
+        try (Connection c = services.stockDatabase().getConnection()) {
+            for (int i = 1; i < products; i++) {
+                names[i] = "sku-" + (i + 1);
+                StockService.addProduct(c, names[i], STOCK);
+            }
+        }
+        return names;
     }
 
     @Override

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.protocol.WireJson;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Each bench mode runs for a few seconds and prints its JSON line with zero errors — no speed threshold. */
@@ -59,6 +62,24 @@ class BenchCommandIT {
     }
 
     @Test
+    void goodputAgainstOfferedLoadIsATableJsonAndAPlot(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("goodput.png");
+        JsonNode j = run("--mode", "order-stock", "--rate", "20,40", "--duration", "2s", "--warmup", "1s",
+                "--plot", png.toString(), "--json");
+        assertThat(j.get("steps")).hasSize(2);
+        for (JsonNode s : j.get("steps")) {
+            assertThat(s.get("drained").asBoolean()).as(s.toString()).isTrue();
+            assertThat(s.get("refused").asLong()).isZero();
+            assertThat(s.get("accepted").asLong()).isEqualTo(s.get("succeeded").asLong()).isPositive();
+            assertThat(s.get("goodput_per_s").asDouble()).isPositive();
+        }
+        assertThat(j.get("steps").get(1).get("rate").asInt()).isEqualTo(40);
+        assertThat(j.get("max_goodput_per_s").asDouble()).isPositive();
+        byte[] image = Files.readAllBytes(png);
+        assertThat(image).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
     void microBenchmarksRunInAForkedJvm() throws Exception {
         JsonNode j = run("--mode", "micro", "--filter", "EngineBench.twoStep", "--duration", "1s", "--warmup", "1s",
                 "--json");
@@ -80,5 +101,18 @@ class BenchCommandIT {
         micro.setErr(new PrintWriter(err2));
         assertThat(micro.execute("--mode", "micro", "--filter", "NoSuchBench")).isEqualTo(2);
         assertThat(err2.toString()).contains("no micro-benchmark matches --filter 'NoSuchBench'");
+        assertThat(refused("--mode", "null", "--plot", "x.png")).contains("--plot goes with --mode order-stock --rate");
+        assertThat(refused("--mode", "null", "--rate", "10,20")).contains("several rates are for --mode order-stock");
+        assertThat(refused("--mode", "order-stock", "--rate", "10,0")).contains("must be positive");
+        assertThat(refused("--mode", "order-stock", "--rate", "10", "--with-baseline"))
+                .contains("--with-baseline is for the closed loop");
+    }
+
+    private static String refused(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchCommand());
+        cmd.setErr(new PrintWriter(err));
+        assertThat(cmd.execute(args)).isEqualTo(2);
+        return err.toString();
     }
 }
