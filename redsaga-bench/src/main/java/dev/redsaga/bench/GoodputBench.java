@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -115,31 +114,20 @@ final class GoodputBench {
                 LongAdder offered = new LongAdder();
                 Semaphore inFlight = new Semaphore(MAX_SUBMITS_IN_FLIGHT);
                 try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                    pool.execute(() -> {
-                        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-                        long next = start;
-                        while (next < windowTo) {
-                            long sleep = next - System.nanoTime();
-                            if (sleep > 0) {
-                                LockSupport.parkNanos(sleep);
-                                continue;
-                            }
-                            long intended = next;
-                            next += interval;
-                            offered.increment();
-                            if (!inFlight.tryAcquire()) {
-                                refused.increment(); // the generator fell behind: a refusal all the same
-                                continue;
-                            }
-                            pool.execute(() -> {
-                                try {
-                                    submit(http, submitUrl, steps, names, user.incrementAndGet(), intended);
-                                } finally {
-                                    inFlight.release();
-                                }
-                            });
+                    pool.execute(() -> LoadRunner.pace(rate, start, () -> System.nanoTime() < windowTo, intended -> {
+                        offered.increment();
+                        if (!inFlight.tryAcquire()) {
+                            refused.increment(); // the generator fell behind: a refusal all the same
+                            return;
                         }
-                    });
+                        pool.execute(() -> {
+                            try {
+                                submit(http, submitUrl, steps, names, user.incrementAndGet(), intended);
+                            } finally {
+                                inFlight.release();
+                            }
+                        });
+                    }));
                     report(progress, start, windowTo, "offering " + rate + "/s");
                 }
                 long loadEnd = System.nanoTime();

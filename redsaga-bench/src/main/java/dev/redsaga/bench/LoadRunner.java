@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -96,19 +98,10 @@ final class LoadRunner {
     /** From the end of the warm-up: one unit every 1/rate s, each on its own virtual thread. */
     private void openLoop(ExecutorService pool, int rate) {
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-        long next = countFrom;
-        while (running.get()) {
-            long sleep = next - System.nanoTime();
-            if (sleep > 0) {
-                LockSupport.parkNanos(sleep);
-                continue;
-            }
-            long intended = next;
-            next += interval;
+        pace(rate, countFrom, running::get, intended -> {
             if (!inFlight.tryAcquire()) {
                 errors.increment(); // fallen hopelessly behind: count it, do not hide it
-                continue;
+                return;
             }
             pool.execute(() -> {
                 try {
@@ -117,6 +110,24 @@ final class LoadRunner {
                     inFlight.release();
                 }
             });
+        });
+    }
+
+    /**
+     * Open loop: calls {@code start} with each unit's intended start time (nanoTime), one every 1/rate s from
+     * {@code from}, on time whatever the units do, while {@code going} says so.
+     */
+    static void pace(int rate, long from, BooleanSupplier going, LongConsumer start) {
+        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        long next = from;
+        while (going.getAsBoolean()) {
+            long sleep = next - System.nanoTime();
+            if (sleep > 0) {
+                LockSupport.parkNanos(sleep);
+                continue;
+            }
+            start.accept(next);
+            next += interval;
         }
     }
 

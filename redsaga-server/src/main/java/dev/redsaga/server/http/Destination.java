@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -61,6 +62,7 @@ final class Destination {
     private final CircuitBreaker circuit;
     private final RetryBudget budget;
     private final Scheduler scheduler;
+    private final Executor executor;
     /** Calls waiting for the limit, oldest first; a waiter that timed out stays until it reaches the head. */
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     private final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
@@ -69,9 +71,10 @@ final class Destination {
     private final java.util.concurrent.atomic.LongAdder refusedByBudget = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder refusedByLimit = new java.util.concurrent.atomic.LongAdder();
 
-    Destination(String name, FlowControl flow, Scheduler scheduler) {
+    Destination(String name, FlowControl flow, Scheduler scheduler, Executor executor) {
         this.name = name;
         this.scheduler = scheduler;
+        this.executor = executor;
         this.limiter = SimpleLimiter.newBuilder().named(name)
                 .limit(AIMDLimit.newBuilder()
                         .minLimit(flow.minLimit()).initialLimit(flow.initialLimit()).maxLimit(flow.maxLimit())
@@ -208,7 +211,9 @@ final class Destination {
                 });
             }
         }
-        admitted.forEach(Runnable::run); // outside the lock: completing starts the call
+        // outside the lock, and each on its own task: completing starts the call, whose end (at once, if it is
+        // refused before the network) admits the next — run inline, that would recurse once per waiting call
+        admitted.forEach(executor::execute);
     }
 
     private static final class Waiter {

@@ -3,6 +3,7 @@ package dev.redsaga.server.http;
 import dev.redsaga.server.config.FlowControl;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /** The gate of every branch destination called so far; idle ones are forgotten once there are many. */
@@ -12,11 +13,13 @@ final class Destinations {
 
     private final FlowControl flow;
     private final Scheduler scheduler;
+    private final Executor executor;
     private final ConcurrentHashMap<String, Destination> byName = new ConcurrentHashMap<>();
 
-    Destinations(FlowControl flow, Scheduler scheduler) {
+    Destinations(FlowControl flow, Scheduler scheduler, Executor executor) {
         this.flow = flow;
         this.scheduler = scheduler;
+        this.executor = executor;
     }
 
     Destination of(String scheme, String host, int port) {
@@ -29,6 +32,6 @@ final class Destinations {
         if (byName.size() >= MAX_REMEMBERED) {
             byName.values().removeIf(Destination::idle);
         }
-        return byName.computeIfAbsent(name, n -> new Destination(n, flow, scheduler));
+        return byName.computeIfAbsent(name, n -> new Destination(n, flow, scheduler, executor));
     }
 }

@@ -72,7 +72,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the branch HTTP client: " + e.getMessage(), e);
         }
-        destinations = new Destinations(flow, client.getScheduler());
+        destinations = new Destinations(flow, client.getScheduler(), pool);
     }
 
     /** The gate of the destination {@code url} is sent to (for tests and operators). */
