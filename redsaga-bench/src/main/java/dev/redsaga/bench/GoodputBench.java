@@ -29,8 +29,9 @@ import org.HdrHistogram.Recorder;
  * {@code --mode order-stock --rate R}: purchase sagas offered at R a second, open loop, whatever the system does —
  * the way overload arrives. A submit returns once the saga is stored (no {@code wait_result}); the coordinator
  * says when each saga ends. Reported: goodput (sagas that succeeded per second in the measured window), the time
- * to drain every accepted saga after the load stops, submit-to-end latency, and the submits refused at the door
- * (the coordinator refuses a submit, storing nothing, when no drive is free within {@code --drive-wait}).
+ * to drain every accepted saga after the load stops, submit-to-end latency, the submits refused at the door (the
+ * coordinator refuses a submit, storing nothing, when it has {@code --max-drives} sagas open and none ends within
+ * {@code --drive-wait}), and those the generator never sent because 10,000 were waiting for an answer already.
  * A fresh coordinator and fresh service databases for every rate, so one rate's backlog never pollutes the next.
  */
 final class GoodputBench {
@@ -38,8 +39,8 @@ final class GoodputBench {
     private static final int MAX_SUBMITS_IN_FLIGHT = 10_000;
 
     /** The figures of one offered rate. */
-    record Step(int rate, long offered, long accepted, long refused, long succeeded, long failed, double goodput,
-            double drainSeconds, boolean drained, double p50Ms, double p99Ms) {
+    record Step(int rate, long offered, long accepted, long refused, long behind, long succeeded, long failed,
+            double goodput, double drainSeconds, boolean drained, double p50Ms, double p99Ms) {
     }
 
     private final ConcurrentHashMap<String, Long> submittedAt = new ConcurrentHashMap<>();
@@ -49,6 +50,7 @@ final class GoodputBench {
     private final LongAdder failed = new LongAdder();
     private final LongAdder accepted = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder behind = new LongAdder();
     private final AtomicLong lastEnd = new AtomicLong();
     private final Recorder latency = new Recorder(3);
     private volatile long windowFrom = Long.MAX_VALUE;
@@ -117,7 +119,7 @@ final class GoodputBench {
                     pool.execute(() -> LoadRunner.pace(rate, start, () -> System.nanoTime() < windowTo, intended -> {
                         offered.increment();
                         if (!inFlight.tryAcquire()) {
-                            refused.increment(); // the generator fell behind: a refusal all the same
+                            behind.increment(); // the generator fell behind: never sent
                             return;
                         }
                         pool.execute(() -> {
@@ -139,7 +141,8 @@ final class GoodputBench {
                 boolean drained = ended.size() >= accepted.sum();
                 double drainSeconds = drained ? Math.max(0, lastEnd.get() - loadEnd) / 1e9 : maxDrain.toSeconds();
                 var h = latency.getIntervalHistogram();
-                return new Step(rate, offered.sum(), accepted.sum(), refused.sum(), succeeded.sum(), failed.sum(),
+                return new Step(rate, offered.sum(), accepted.sum(), refused.sum(), behind.sum(), succeeded.sum(),
+                        failed.sum(),
                         succeededInWindow.sum() / (duration.toNanos() / 1e9), drainSeconds, drained,
                         h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / 1000.0,
                         h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0);

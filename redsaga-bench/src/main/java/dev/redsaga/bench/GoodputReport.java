@@ -55,9 +55,10 @@ record GoodputReport(String store, String db, int products, List<GoodputBench.St
         out.println();
         out.printf("  goodput against offered load (store %s, services on %s, %d product%s)%n", storeKind(), db, products,
                 products == 1 ? "" : "s");
-        out.println("  offered/s  accepted  refused  succeeded  goodput/s  drain s  p50 ms    p99 ms");
+        out.println("  offered/s  accepted  refused   unsent  succeeded  goodput/s  drain s    p50 ms    p99 ms");
         for (GoodputBench.Step s : steps) {
-            out.printf("  %9d  %8d  %7d  %9d  %9.1f  %7s  %8.1f  %8.1f%n", s.rate(), s.accepted(), s.refused(),
+            out.printf("  %9d  %8d  %7d  %7d  %9d  %9.1f  %7s  %8.1f  %8.1f%n", s.rate(), s.accepted(), s.refused(),
+                    s.behind(),
                     s.succeeded(), s.goodput(), s.drained() ? String.format("%.1f", s.drainSeconds())
                             : ">" + (long) s.drainSeconds(), s.p50Ms(), s.p99Ms());
         }
@@ -81,6 +82,7 @@ record GoodputReport(String store, String db, int products, List<GoodputBench.St
             j.put("offered", s.offered());
             j.put("accepted", s.accepted());
             j.put("refused", s.refused());
+            j.put("unsent", s.behind());
             j.put("succeeded", s.succeeded());
             j.put("failed", s.failed());
             j.put("goodput_per_s", BenchCommand.round(s.goodput(), 1));

@@ -59,8 +59,8 @@ public final class ServerCommand implements Callable<Integer> {
     Duration lease;
 
     @Option(names = "--max-drives", defaultValue = "4096",
-            description = "sagas driven at once; submits wait beyond this, up to --drive-wait "
-                    + "(default: ${DEFAULT-VALUE})")
+            description = "sagas open at once on this instance (being driven, or between two quick retries); "
+                    + "submits wait beyond this, up to --drive-wait (default: ${DEFAULT-VALUE})")
     int maxDrives;
 
     @Option(names = "--max-request-timeout", converter = DurationConverter.class, defaultValue = "60s",
@@ -74,7 +74,7 @@ public final class ServerCommand implements Callable<Integer> {
     Duration preparedLifetime;
 
     @Option(names = "--drive-wait", converter = DurationConverter.class, defaultValue = "5s",
-            description = "how long a submit waits for a free drive (--max-drives) before it is refused with 503 and "
+            description = "how long a submit waits for room (--max-drives) before it is refused with 503 and "
                     + "Retry-After, nothing stored (default: ${DEFAULT-VALUE})")
     Duration driveWait;
 

@@ -13,8 +13,8 @@ public interface BranchTransport {
 
     /**
      * Calls one branch and classifies its answer, without waiting for it. The future always completes, within the
-     * request's timeout, and normally: trouble on the way (refused connection, timeout, 5xx) is
-     * {@link Outcome#TRANSIENT}.
+     * request's {@code maxWaitMs} plus its timeout, and normally: trouble on the way (refused connection, timeout,
+     * 5xx, not sent because its destination is busy) is {@link Outcome#TRANSIENT}.
      */
     CompletableFuture<Result> call(Request request);
 
@@ -28,9 +28,11 @@ public interface BranchTransport {
      * @param headers   the transaction's {@code branch_headers}
      * @param timeoutMs the transaction's {@code request_timeout}
      * @param attempt   answers this branch had before (0 for its first call; more is a retry)
+     * @param maxWaitMs how long the call may wait to be sent (its destination busy) before it gives up unsent;
+     *                  the caller's lease covers this wait and then the timeout
      */
     record Request(String url, String gid, String transType, String branchId, BranchOp op, String payload,
-            Map<String, String> headers, long timeoutMs, int attempt) {
+            Map<String, String> headers, long timeoutMs, int attempt, long maxWaitMs) {
     }
 
     /** The classified answer and, for anything but success, a short description for operators. */

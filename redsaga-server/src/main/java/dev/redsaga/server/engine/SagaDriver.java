@@ -214,7 +214,7 @@ final class SagaDriver {
                         for (BranchCall c : call.calls()) {
                             p = machine.started(p, c);
                             inFlight.add(c);
-                            invoke(def, c, p.branch(c).attempts()).thenAccept(r -> post(() -> answered(new Answer(c, r))));
+                            invoke(def, c, p.branch(c).attempts(), maxWaitMs(rec, def, clock.millis())).thenAccept(r -> post(() -> answered(new Answer(c, r))));
                         }
                     }
                     case Plan.Wait wait -> {
@@ -262,12 +262,19 @@ final class SagaDriver {
         return machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis());
     }
 
-    private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, BranchCall c, int attempt) {
+    /** A call may wait to be sent as long as the lease still covers its timeout and the margin after that. */
+    private static long maxWaitMs(TransactionRecord rec, SagaDefinition def, long now) {
+        Long due = rec.nextDueAt();
+        return due == null ? 0 : Math.max(0, due - now - def.options().requestTimeoutMs() - LEASE_MARGIN_MS);
+    }
+
+    private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, BranchCall c, int attempt,
+            long maxWaitMs) {
         Step step = def.steps().get(c.step());
         BranchTransport.Request req = new BranchTransport.Request(
                 c.compensating() ? step.compensate() : step.action(), def.gid(), TransRequest.TRANS_TYPE_SAGA,
                 step.branchId(), c.op(), step.payload(), def.options().branchHeaders(),
-                def.options().requestTimeoutMs(), attempt);
+                def.options().requestTimeoutMs(), attempt, maxWaitMs);
         CompletableFuture<BranchTransport.Result> call;
         try {
             call = transport.call(req);

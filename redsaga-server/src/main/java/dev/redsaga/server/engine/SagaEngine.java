@@ -42,6 +42,7 @@ public final class SagaEngine implements AutoCloseable {
     private final String owner;
     private final SagaDriver driver;
     private final Semaphore drivePermits;
+    private final Admission admission;
     private final AtomicInteger drivesRunning = new AtomicInteger();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean stopping;
@@ -69,16 +70,19 @@ public final class SagaEngine implements AutoCloseable {
         this.scheduler = scheduler;
         this.owner = owner;
         this.drivePermits = new Semaphore(options.maxConcurrentDrives());
+        this.admission = new Admission(options.maxConcurrentDrives());
         SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), options.preparedLifetimeMs(),
                 mutants);
         this.driver = new SagaDriver(store, transport, machine, clock, scheduler, options, owner, new SagaDriver.Hooks() {
             @Override
             public void wakeAt(long dueAt, TransactionRecord released) {
+                admission.released(released.gid(), dueAt, clock.millis());
                 scheduleWakeup(dueAt, released);
             }
 
             @Override
             public void ended(String gid, TransStatus status, DriveEnd end) {
+                admission.driveEnded(gid, end);
                 listener.driveEnded(gid, status, end);
             }
         }, mutants);
@@ -147,10 +151,15 @@ public final class SagaEngine implements AutoCloseable {
      */
     public SubmitResult submit(SagaDefinition def, boolean wait) {
         String definition = DefinitionCodec.encode(def);
-        // the drive permit first: a saga is stored only if it can be driven at once, never stored and left waiting
-        if (!reservePermit()) {
-            throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "this coordinator is driving "
-                    + options.maxConcurrentDrives() + " sagas already and none ended within "
+        // a place among the open sagas and a drive permit first: a saga is stored only if it can be driven at once,
+        // never stored and left waiting
+        Admission.Entry place = admission.enter(def.gid(), options.permitWaitMs());
+        if (place == Admission.Entry.REFUSED || !reservePermit()) {
+            if (place == Admission.Entry.TAKEN) {
+                admission.leave(def.gid());
+            }
+            throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "this coordinator has "
+                    + options.maxConcurrentDrives() + " sagas open already and none ended within "
                     + options.permitWaitMs() + " ms; nothing was stored: send it again shortly (same gid)");
         }
         boolean driving = false;
@@ -179,6 +188,9 @@ public final class SagaEngine implements AutoCloseable {
         } finally {
             if (!driving) {
                 drivePermits.release();
+                if (place == Admission.Entry.TAKEN) {
+                    admission.leave(def.gid());
+                }
             }
         }
     }
@@ -383,6 +395,7 @@ public final class SagaEngine implements AutoCloseable {
     /** Claims a transaction this instance released to wait, if nobody changed it since. */
     private void takeBack(TransactionRecord released) {
         if (stopping || !drivePermits.tryAcquire()) {
+            admission.leave(released.gid());
             return; // busy: recovery picks it up, it is due in the store
         }
         Transaction t = null;
@@ -400,6 +413,7 @@ public final class SagaEngine implements AutoCloseable {
         }
         if (t == null) {
             drivePermits.release();
+            admission.leave(released.gid());
         } else {
             startDrive(t);
         }

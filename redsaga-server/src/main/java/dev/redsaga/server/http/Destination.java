@@ -36,14 +36,16 @@ import org.slf4j.LoggerFactory;
 final class Destination {
     private static final Logger log = LoggerFactory.getLogger(Destination.class);
     /** What the circuit records for a failed call (the cause is already in the branch's answer). */
-    private static final Exception FAILED_CALL = new Exception("the call failed", null, false, false) { };
+    private static final Exception UNREACHABLE = new Exception("could not connect", null, false, false) { };
 
     /** How a sent call ended, for the limit, the circuit and the budget. */
     enum Verdict {
         /** the service answered (success, business failure, ongoing): it is working */
         ANSWERED,
-        /** timeout, refused or broken connection, 5xx: it is failing or overloaded */
+        /** no answer in time, or a 5xx: it is failing or overloaded */
         FAILED,
+        /** the connection failed (refused, reset, unreachable): it may be down */
+        UNREACHABLE,
         /** it turned out not to be sent after all (the address was refused) */
         NOT_SENT
     }
@@ -254,7 +256,13 @@ final class Destination {
                 case FAILED -> {
                     failed.increment();
                     listener.onDropped();
-                    circuit.onError(took, TimeUnit.NANOSECONDS, FAILED_CALL);
+                    // slow or failing is not down: the limit and the budget deal with it, not the circuit
+                    circuit.onSuccess(took, TimeUnit.NANOSECONDS);
+                }
+                case UNREACHABLE -> {
+                    failed.increment();
+                    listener.onDropped();
+                    circuit.onError(took, TimeUnit.NANOSECONDS, UNREACHABLE);
                 }
                 case NOT_SENT -> {
                     listener.onIgnore();

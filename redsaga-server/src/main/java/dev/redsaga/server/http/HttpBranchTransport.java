@@ -140,27 +140,28 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage()));
         }
-        // the timeout is a total deadline from now, waiting for the destination's limit included
+        Destination destination = destinations.of(req.getScheme(), req.getHost(), req.getPort());
+        return destination.enter(r.attempt() > 0, r.maxWaitMs()).thenCompose(entry -> {
+            if (entry.pass() == null) {
+                return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal()));
+            }
+            return send(req, r, entry.pass());
+        });
+    }
+
+    private CompletableFuture<Result> send(org.eclipse.jetty.client.Request req, BranchTransport.Request r,
+            Destination.Pass pass) {
+        // the timeout is a total deadline from the send (Jetty counts its own queueing in it); the service may drop
+        // the call after it
         long deadline = System.currentTimeMillis() + r.timeoutMs();
+        long timeoutMs = r.timeoutMs();
+        req.timeout(timeoutMs, TimeUnit.MILLISECONDS);
         req.headers(h -> {
             for (Map.Entry<String, String> e : r.headers().entrySet()) {
                 h.put(e.getKey(), e.getValue());
             }
             h.put(BranchDeadline.HEADER, Long.toString(deadline));
         });
-        Destination destination = destinations.of(req.getScheme(), req.getHost(), req.getPort());
-        // a call that waited more than half its time would likely time out in the service: it waits for its due time
-        return destination.enter(r.attempt() > 0, r.timeoutMs() / 2).thenCompose(entry -> {
-            if (entry.pass() == null) {
-                return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal()));
-            }
-            return send(req, deadline, r.timeoutMs(), entry.pass());
-        });
-    }
-
-    private CompletableFuture<Result> send(org.eclipse.jetty.client.Request req, long deadline, long timeoutMs,
-            Destination.Pass pass) {
-        req.timeout(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
         return new CompletableResponseListener(req, MAX_BODY).send().handle((resp, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -169,9 +170,10 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                     pass.finished(Destination.Verdict.NOT_SENT);
                     return new Result(Outcome.TRANSIENT, "not called: " + forbidden.getMessage());
                 }
-                pass.finished(Destination.Verdict.FAILED);
+                boolean timedOut = cause instanceof TimeoutException;
+                pass.finished(timedOut ? Destination.Verdict.FAILED : Destination.Verdict.UNREACHABLE);
                 // one text whatever the cause (refused, unreachable, reset): no port scanning through the reason
-                return cause instanceof TimeoutException
+                return timedOut
                         ? new Result(Outcome.TRANSIENT, "no answer within " + timeoutMs + " ms")
                         : new Result(Outcome.TRANSIENT, "no answer: the connection failed");
             }

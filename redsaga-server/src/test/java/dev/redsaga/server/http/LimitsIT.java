@@ -84,6 +84,33 @@ class LimitsIT {
     }
 
     @Test
+    void aSagaBetweenTwoRetriesKeepsItsPlaceSoTheDoorStaysShut() throws Exception {
+        try (RedsagaServer server = start(); ScriptedBranches branches = new ScriptedBranches()) {
+            RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+            String retrying = client.newGid();
+            Answer[] errors = new Answer[25];
+            java.util.Arrays.fill(errors, Answer.ERROR);
+            branches.script("/" + retrying, errors); // 25 answers of 500, each followed by a short backoff
+            client.saga(retrying).step(branches.url("/" + retrying), "", "{}").submit();
+            Await.until(Duration.ofSeconds(5), "the first retry", () -> branches.calls().size() >= 2);
+
+            // its drive ends at every backoff and frees the one drive permit, but the saga is still open here:
+            // before the door counted open sagas, this submit was accepted in the gap and the backlog grew
+            String next = client.newGid();
+            assertThatThrownBy(() -> client.saga(next).step(branches.url("/" + next), "", "{}").submit())
+                    .isInstanceOfSatisfying(RedsagaException.class, e -> {
+                        assertThat(e.httpStatus()).isEqualTo(503);
+                        assertThat(e.getMessage()).contains("sagas open already", "nothing was stored");
+                    });
+
+            Await.until(Duration.ofSeconds(30), retrying + " to end",
+                    () -> client.query(retrying).transaction().status() == TransStatus.SUCCEEDED);
+            client.saga(next).step(branches.url("/" + next), "", "{}").waitResult().submit();
+            assertThat(client.query(next).transaction().status()).isEqualTo(TransStatus.SUCCEEDED);
+        }
+    }
+
+    @Test
     void aPreparedSagaNeverSubmittedFailsAfterTheServersLifetime() throws Exception {
         try (RedsagaServer server = start(); ScriptedBranches branches = new ScriptedBranches()) {
             RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
