@@ -21,8 +21,8 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * The figures of a goodput run, as a table, as JSON and as a plot (JFreeChart). The verdict the issue of overload
- * asks for: the highest goodput seen, and the goodput at about twice that rate as a share of it.
+ * The figures of a goodput run, as a table, as JSON and as a plot (JFreeChart), and the verdict that matters under
+ * overload: the highest goodput seen, and the goodput at twice the rate it was seen at, as a share of it.
  */
 record GoodputReport(String store, String db, int products, List<GoodputBench.Step> steps) {
 
@@ -45,9 +45,9 @@ record GoodputReport(String store, String db, int products, List<GoodputBench.St
         return steps.stream().max(Comparator.comparingDouble(GoodputBench.Step::goodput)).orElseThrow();
     }
 
-    /** The first step offered at least twice the best goodput, if the run went that far. */
+    /** The first step offered at least twice the rate of the best goodput, if the run went that far. */
     Optional<GoodputBench.Step> atTwiceTheMaximum() {
-        double twice = 2 * best().goodput();
+        long twice = 2L * best().rate();
         return steps.stream().filter(s -> s.rate() >= twice).min(Comparator.comparingInt(GoodputBench.Step::rate));
     }
 
