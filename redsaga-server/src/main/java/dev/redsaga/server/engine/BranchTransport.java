@@ -35,7 +35,17 @@ public interface BranchTransport {
             Map<String, String> headers, long timeoutMs, int attempt, long maxWaitMs) {
     }
 
-    /** The classified answer and, for anything but success, a short description for operators. */
-    record Result(Outcome outcome, String detail) {
+    /**
+     * The classified answer and, for anything but success, a short description for operators.
+     *
+     * @param waited the call was never sent after waiting its whole {@code maxWaitMs} for its destination: it did
+     *               nothing anywhere and has already waited, so it is tried again soon without counting as an
+     *               attempt (a call refused at once, by an open circuit or a spent retry budget, is an attempt and
+     *               backs off)
+     */
+    record Result(Outcome outcome, String detail, boolean waited) {
+        public Result(Outcome outcome, String detail) {
+            this(outcome, detail, false);
+        }
     }
 }

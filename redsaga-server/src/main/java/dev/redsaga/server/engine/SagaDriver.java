@@ -259,13 +259,18 @@ final class SagaDriver {
                         def.steps().get(a.call().step()).branchId(), r.outcome(), r.detail());
             }
         }
-        return machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis());
+        return r.waited() ? machine.unsent(def, p, a.call(), r.detail(), clock.millis())
+                : machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis());
     }
 
-    /** A call may wait to be sent as long as the lease still covers its timeout and the margin after that. */
+    /**
+     * A call may wait to be sent for half of what the lease leaves after its timeout and a margin: the other half
+     * is for the store write after the answer, which under the same load is late too (with the whole of it, drives
+     * overloaded PostgreSQL past their lease and recovery took their sagas over).
+     */
     private static long maxWaitMs(TransactionRecord rec, SagaDefinition def, long now) {
         Long due = rec.nextDueAt();
-        return due == null ? 0 : Math.max(0, due - now - def.options().requestTimeoutMs() - LEASE_MARGIN_MS);
+        return due == null ? 0 : Math.max(0, (due - now - def.options().requestTimeoutMs() - LEASE_MARGIN_MS) / 2);
     }
 
     private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, BranchCall c, int attempt,

@@ -80,6 +80,16 @@ public final class SagaMachine {
         return p.with(call, next);
     }
 
+    /**
+     * The progress once {@code call} came back unsent after waiting for its destination: not an attempt (nothing
+     * was done anywhere, so no retry limit is used up and the backoff does not grow), tried again after the plain
+     * retry interval.
+     */
+    public SagaProgress unsent(SagaDefinition def, SagaProgress p, BranchCall call, String detail, long now) {
+        BranchState b = p.branch(call);
+        return p.with(call, new BranchState(b.phase(), b.attempts(), now + def.options().retryIntervalMs(), detail));
+    }
+
     private Plan planPrepared(SagaDefinition def, long createdAt, long now) {
         long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs() : preparedLifetimeMs;
         long deadline = createdAt + timeout;

@@ -55,8 +55,11 @@ final class Destination {
         void finished(Verdict verdict);
     }
 
-    /** The result of {@link #enter}: a pass, or why the call may not be sent now. */
-    record Entry(Pass pass, String refusal) {
+    /** The result of {@link #enter}: a pass, or why the call may not be sent now and whether it waited first. */
+    record Entry(Pass pass, String refusal, boolean waited) {
+        Entry(Pass pass, String refusal) {
+            this(pass, refusal, false);
+        }
     }
 
     private final String name;
@@ -181,7 +184,7 @@ final class Destination {
             budget.refund();
         }
         w.future.complete(new Entry(null, "waited " + waitMs + " ms while " + limiter.getLimit() + " calls to "
-                + name + " were in flight (its current limit); retried later"));
+                + name + " were in flight (its current limit); retried later", true));
     }
 
     /** Lets waiting calls go while the limit allows. */

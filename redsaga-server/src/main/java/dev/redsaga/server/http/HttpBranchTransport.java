@@ -143,7 +143,8 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         Destination destination = destinations.of(req.getScheme(), req.getHost(), req.getPort());
         return destination.enter(r.attempt() > 0, r.maxWaitMs()).thenCompose(entry -> {
             if (entry.pass() == null) {
-                return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal()));
+                return CompletableFuture.completedFuture(
+                        new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal(), entry.waited()));
             }
             return send(req, r, entry.pass());
         });

@@ -100,6 +100,22 @@ class SagaMachineTest {
     }
 
     @Test
+    void aCallThatWaitedUnsentIsNoAttemptAndComesBackAfterThePlainInterval() {
+        SagaDefinition d = saga(1, null, 2L, false, null); // retry_limit 2
+        SagaProgress p = SagaProgress.initial(1);
+        long now = 0;
+        for (int i = 0; i < 10; i++) {
+            p = machine.unsent(d, machine.started(p, action(0)), action(0), "not sent: waited", now);
+            assertThat(p.actions().get(0).attempts()).isZero();
+            assertThat(p.actions().get(0).notBefore()).isEqualTo(now + 1_000);
+            assertThat(plan(d, TransStatus.SUBMITTED, p, now)).as("no retry used up")
+                    .isEqualTo(new Plan.Wait(now + 1_000));
+            now += 1_000;
+        }
+        assertThat(plan(d, TransStatus.SUBMITTED, p, now)).isEqualTo(new Plan.Call(List.of(action(0))));
+    }
+
+    @Test
     void ongoingKeepsTheIntervalWithoutGrowing() {
         SagaDefinition d = saga(1, null, null, false, null);
         SagaProgress p = SagaProgress.initial(1);

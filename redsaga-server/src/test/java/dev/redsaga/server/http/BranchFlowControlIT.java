@@ -119,6 +119,7 @@ class BranchFlowControlIT {
                 } else {
                     assertThat(r.outcome()).isEqualTo(Outcome.TRANSIENT);
                     assertThat(r.detail()).startsWith("not sent: waited 1000 ms while 4 calls to http://127.0.0.1:");
+                    assertThat(r.waited()).as("waited unsent: no attempt").isTrue();
                     notSent++;
                 }
             }
@@ -184,9 +185,9 @@ class BranchFlowControlIT {
             }
             assertThat(d.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
             for (int i = 0; i < 50; i++) {
-                assertThat(await(t.call(request(1_000, 0))).detail())
-                        .startsWith("not sent: the circuit to http://127.0.0.1:")
-                        .contains("is open");
+                BranchTransport.Result r = await(t.call(request(1_000, 0)));
+                assertThat(r.detail()).startsWith("not sent: the circuit to http://127.0.0.1:").contains("is open");
+                assertThat(r.waited()).as("refused at once: an attempt, which backs off").isFalse();
             }
 
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024); // back, same address
