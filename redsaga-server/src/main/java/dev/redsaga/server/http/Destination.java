@@ -1,9 +1,9 @@
 package dev.redsaga.server.http;
 
-import dev.redsaga.server.config.FlowControl;
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.AIMDLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import dev.redsaga.server.config.FlowControl;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.ArrayDeque;
@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * The gate in front of one branch destination (scheme, host and port). A call passes three checks before it is
  * sent:
  * <ol>
- * <li>the circuit (Resilience4j's {@link CircuitBreaker}): open once most of the last calls failed (a dead or unreachable service; an overloaded one is
- *     the limit's business), it refuses
- *     every call for a while, then lets a few probes through and closes when they are answered;</li>
+ * <li>the circuit (Resilience4j's {@link CircuitBreaker}): open once most of the last calls could not connect (a
+ *     dead or unreachable service; a slow or failing one is the limit's business), it refuses every call for a
+ *     while, then lets a few probes through and closes when they are answered;</li>
  * <li>the {@link RetryBudget}, for retries;</li>
  * <li>the in-flight limit (Netflix's concurrency-limits, {@link AIMDLimit}): it grows by one while calls are
- *     answered and the limit is in use, and shrinks by a tenth on every timeout, refused connection or 5xx. A call
+ *     answered and the limit is in use, and shrinks by a tenth on every timeout, failed connection or 5xx. A call
  *     beyond it waits here, first come first served, for at most the time it was given — in the coordinator,
  *     where waiting costs a queue entry, instead of in the service's queue, where it costs a thread.</li>
  * </ol>
@@ -70,11 +71,12 @@ final class Destination {
     private final Executor executor;
     /** Calls waiting for the limit, oldest first; a waiter that timed out stays until it reaches the head. */
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
-    private final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder failed = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder refusedByCircuit = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder refusedByBudget = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder refusedByLimit = new java.util.concurrent.atomic.LongAdder();
+    // what toString tells (and, once there are metrics, what they will export)
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder refusedByCircuit = new LongAdder();
+    private final LongAdder refusedByBudget = new LongAdder();
+    private final LongAdder refusedByLimit = new LongAdder();
 
     Destination(String name, FlowControl flow, Scheduler scheduler, Executor executor) {
         this.name = name;
@@ -97,8 +99,8 @@ final class Destination {
                 .build());
         circuit.getEventPublisher().onStateTransition(e -> {
             switch (e.getStateTransition().getToState()) {
-                case OPEN -> log.warn("branch destination {}: most of the last calls failed; circuit open, calls"
-                        + " wait for the next probe", name);
+                case OPEN -> log.warn("branch destination {}: most of the last calls could not connect; circuit open,"
+                        + " calls wait for the next probe", name);
                 case CLOSED -> log.info("branch destination {}: answering again; circuit closed", name);
                 default -> { }
             }
@@ -117,7 +119,7 @@ final class Destination {
         if (!circuit.tryAcquirePermission()) {
             refusedByCircuit.increment();
             return CompletableFuture.completedFuture(new Entry(null, "the circuit to " + name
-                    + " is open (most of the last calls failed); waiting for a probe to be answered"));
+                    + " is open (most of the last calls could not connect); waiting for a probe to be answered"));
         }
         if (retry && !budget.tryRetry(System.nanoTime())) {
             refusedByBudget.increment();
