@@ -372,6 +372,7 @@ public final class SagaEngine implements AutoCloseable {
             result = driver.drive(t);
         } catch (RuntimeException e) {
             driveEnded();
+            admission.leave(t.record().gid()); // no drive, so no drive end to give its place back
             throw e;
         }
         result.whenComplete((r, e) -> driveEnded());
