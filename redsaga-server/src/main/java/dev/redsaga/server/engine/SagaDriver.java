@@ -214,7 +214,8 @@ final class SagaDriver {
                         for (BranchCall c : call.calls()) {
                             p = machine.started(p, c);
                             inFlight.add(c);
-                            invoke(def, c, p.branch(c).attempts(), maxWaitMs(rec, def, clock.millis())).thenAccept(r -> post(() -> answered(new Answer(c, r))));
+                            invoke(def, c, p.branch(c).attempts(), maxWaitMs(rec, def, clock.millis()))
+                                    .thenAccept(r -> post(() -> answered(new Answer(c, r))));
                         }
                     }
                     case Plan.Wait wait -> {
