@@ -81,8 +81,4 @@ final class Admission {
             places.release();
         }
     }
-
-    int open() {
-        return holders.size();
-    }
 }

@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,12 +70,6 @@ final class Destination {
     private final Executor executor;
     /** Calls waiting for the limit, oldest first; a waiter that timed out stays until it reaches the head. */
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
-    // what toString tells (and, once there are metrics, what they will export)
-    private final LongAdder sent = new LongAdder();
-    private final LongAdder failed = new LongAdder();
-    private final LongAdder refusedByCircuit = new LongAdder();
-    private final LongAdder refusedByBudget = new LongAdder();
-    private final LongAdder refusedByLimit = new LongAdder();
 
     Destination(String name, FlowControl flow, Scheduler scheduler, Executor executor) {
         this.name = name;
@@ -117,12 +110,10 @@ final class Destination {
      */
     CompletableFuture<Entry> enter(boolean retry, long waitMs) {
         if (!circuit.tryAcquirePermission()) {
-            refusedByCircuit.increment();
             return CompletableFuture.completedFuture(new Entry(null, "the circuit to " + name
                     + " is open (most of the last calls could not connect); waiting for a probe to be answered"));
         }
         if (retry && !budget.tryRetry(System.nanoTime())) {
-            refusedByBudget.increment();
             circuit.releasePermission();
             return CompletableFuture.completedFuture(new Entry(null, "the retry budget of " + name
                     + " is spent (too many retries failed); retried later"));
@@ -141,14 +132,6 @@ final class Destination {
         w.timer = scheduler.schedule(() -> expire(w, waitMs), waitMs, TimeUnit.MILLISECONDS);
         admitWaiting(); // a call may have ended between the failed acquire and the add
         return w.future;
-    }
-
-    @Override
-    public String toString() {
-        return name + " limit=" + limiter.getLimit() + " inFlight=" + limiter.getInflight() + " waiting=" + waiting()
-                + " circuit=" + circuit.getState() + " tokens=" + (int) budget.tokens() + " sent=" + sent.sum()
-                + " failed=" + failed.sum() + " refused(circuit=" + refusedByCircuit.sum() + " budget="
-                + refusedByBudget.sum() + " limit=" + refusedByLimit.sum() + ")";
     }
 
     int limit() {
@@ -181,7 +164,6 @@ final class Destination {
             return;
         }
         circuit.releasePermission();
-        refusedByLimit.increment();
         if (w.retry) {
             budget.refund();
         }
@@ -241,7 +223,6 @@ final class Destination {
         private final AtomicBoolean done = new AtomicBoolean();
 
         CallPass(Limiter.Listener listener, boolean retry) {
-            sent.increment();
             this.listener = listener;
             this.retry = retry;
         }
@@ -259,13 +240,11 @@ final class Destination {
                     circuit.onSuccess(took, TimeUnit.NANOSECONDS);
                 }
                 case FAILED -> {
-                    failed.increment();
                     listener.onDropped();
                     // slow or failing is not down: the limit and the budget deal with it, not the circuit
                     circuit.onSuccess(took, TimeUnit.NANOSECONDS);
                 }
                 case UNREACHABLE -> {
-                    failed.increment();
                     listener.onDropped();
                     circuit.onError(took, TimeUnit.NANOSECONDS, UNREACHABLE);
                 }

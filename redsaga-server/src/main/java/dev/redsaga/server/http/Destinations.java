@@ -14,7 +14,7 @@ final class Destinations {
     private final FlowControl flow;
     private final Scheduler scheduler;
     private final Executor executor;
-    private final ConcurrentHashMap<String, Destination> byName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Destination> byKey = new ConcurrentHashMap<>();
 
     Destinations(FlowControl flow, Scheduler scheduler, Executor executor) {
         this.flow = flow;
@@ -23,15 +23,16 @@ final class Destinations {
     }
 
     Destination of(String scheme, String host, int port) {
-        String name = RemoteText.printable(scheme.toLowerCase(Locale.ROOT) + "://" + host.toLowerCase(Locale.ROOT)
-                + ":" + port, 300);
-        Destination d = byName.get(name);
+        // on every call: the plain key; the printable name (a regex) only when a destination is new
+        String key = scheme.toLowerCase(Locale.ROOT) + "://" + host.toLowerCase(Locale.ROOT) + ":" + port;
+        Destination d = byKey.get(key);
         if (d != null) {
             return d;
         }
-        if (byName.size() >= MAX_REMEMBERED) {
-            byName.values().removeIf(Destination::idle);
+        if (byKey.size() >= MAX_REMEMBERED) {
+            byKey.values().removeIf(Destination::idle);
         }
-        return byName.computeIfAbsent(name, n -> new Destination(n, flow, scheduler, executor));
+        return byKey.computeIfAbsent(key, k -> new Destination(RemoteText.printable(k, 300), flow, scheduler,
+                executor));
     }
 }

@@ -48,8 +48,4 @@ final class RetryBudget {
     synchronized void refund() {
         tokens = Math.min(burst, tokens + 1);
     }
-
-    synchronized double tokens() {
-        return tokens;
-    }
 }

@@ -175,12 +175,7 @@ public final class ParticipantServer implements AutoCloseable {
     private BranchAnswer admitted(Business.BranchCall call, Business business) {
         if (faults.naive()) {
             permits.acquireUninterruptibly(); // queues without bound, like a thread pool in front of a connection pool
-            try {
-                sleep(faults.slowMs());
-                return execute(call, business);
-            } finally {
-                permits.release();
-            }
+            return withPermit(call, business);
         }
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();
@@ -202,6 +197,11 @@ public final class ParticipantServer implements AutoCloseable {
             shed.incrementAndGet();
             return BranchAnswer.retryLater("the deadline passed while the request waited for a database connection");
         }
+        return withPermit(call, business);
+    }
+
+    /** Runs the call for which a permit is taken ({@code slowMs} longer when slow), then gives the permit back. */
+    private BranchAnswer withPermit(Business.BranchCall call, Business business) {
         try {
             sleep(faults.slowMs());
             return execute(call, business);
