@@ -395,9 +395,15 @@ public final class SagaEngine implements AutoCloseable {
 
     /** Claims a transaction this instance released to wait, if nobody changed it since. */
     private void takeBack(TransactionRecord released) {
-        if (stopping || !drivePermits.tryAcquire()) {
+        if (stopping) {
             admission.leave(released.gid());
-            return; // busy: recovery picks it up, it is due in the store
+            return;
+        }
+        if (!drivePermits.tryAcquire()) {
+            // no drive free this moment (the one it just ended may not be given back yet): try again shortly, the
+            // saga keeping its place at the door; if recovery takes it meanwhile, the claim below fails and frees it
+            scheduler.schedule(options.pollIntervalMs(), () -> takeBack(released));
+            return;
         }
         Transaction t = null;
         try {
