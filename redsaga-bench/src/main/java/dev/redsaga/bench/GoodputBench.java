@@ -40,7 +40,27 @@ final class GoodputBench {
 
     /** The figures of one offered rate. */
     record Step(int rate, long offered, long accepted, long refused, long behind, long succeeded, long failed,
-            double goodput, double drainSeconds, boolean drained, double p50Ms, double p99Ms) {
+            double goodput, double drainSeconds, boolean drained, double p50Ms, double p99Ms, long branchRequests,
+            long shed, long storeCalls) {
+
+        /**
+         * Branch requests the services received per saga that ended: the work each saga cost them. Under overload
+         * it shows whether the excess load was turned away (the same as below capacity) or spent on calls nobody
+         * waited for (more).
+         */
+        double requestsPerSaga() {
+            return perSaga(branchRequests);
+        }
+
+        /** The coordinator's store round trips per saga that ended. */
+        double storeCallsPerSaga() {
+            return perSaga(storeCalls);
+        }
+
+        private double perSaga(long n) {
+            long ended = succeeded + failed;
+            return ended == 0 ? 0 : (double) n / ended;
+        }
     }
 
     private final ConcurrentHashMap<String, Long> submittedAt = new ConcurrentHashMap<>();
@@ -105,8 +125,8 @@ final class GoodputBench {
                     }
                 }
             };
-            try (RedsagaServer coordinator = RedsagaServer.start(config,
-                    dev.redsaga.server.config.StoreFactory.open(store), true, listener);
+            CountingStore counted = new CountingStore(dev.redsaga.server.config.StoreFactory.open(store));
+            try (RedsagaServer coordinator = RedsagaServer.start(config, counted, true, listener);
                     LoadClient http = new LoadClient(256)) {
                 String submitUrl = coordinator.baseUrl() + "/api/dtmsvr/submit";
                 long start = System.nanoTime();
@@ -145,7 +165,8 @@ final class GoodputBench {
                         failed.sum(),
                         succeededInWindow.sum() / (duration.toNanos() / 1e9), drainSeconds, drained,
                         h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / 1000.0,
-                        h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0);
+                        h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0, services.requests(),
+                        services.shed(), counted.calls());
             }
         }
     }

@@ -55,13 +55,17 @@ record GoodputReport(String store, String db, int products, List<GoodputBench.St
         out.println();
         out.printf("  goodput against offered load (store %s, services on %s, %d product%s)%n", storeKind(), db, products,
                 products == 1 ? "" : "s");
-        out.println("  offered/s  accepted  refused   unsent  succeeded  goodput/s  drain s    p50 ms    p99 ms");
+        out.println("  offered/s  accepted  refused   unsent  succeeded  goodput/s  drain s    p50 ms    p99 ms"
+                + "  calls/saga  shed  store/saga");
         for (GoodputBench.Step s : steps) {
-            out.printf("  %9d  %8d  %7d  %7d  %9d  %9.1f  %7s  %8.1f  %8.1f%n", s.rate(), s.accepted(), s.refused(),
-                    s.behind(),
-                    s.succeeded(), s.goodput(), s.drained() ? String.format("%.1f", s.drainSeconds())
-                            : ">" + (long) s.drainSeconds(), s.p50Ms(), s.p99Ms());
+            out.printf("  %9d  %8d  %7d  %7d  %9d  %9.1f  %7s  %8.1f  %8.1f  %10.2f  %4d  %10.2f%n", s.rate(),
+                    s.accepted(), s.refused(), s.behind(), s.succeeded(), s.goodput(),
+                    s.drained() ? String.format("%.1f", s.drainSeconds()) : ">" + (long) s.drainSeconds(), s.p50Ms(),
+                    s.p99Ms(), s.requestsPerSaga(), s.shed(), s.storeCallsPerSaga());
         }
+        out.println("  (calls/saga: branch requests the services received per saga that ended; shed: those they "
+                + "answered 503 unrun;");
+        out.println("   store/saga: the coordinator's store round trips per saga that ended)");
         GoodputBench.Step best = best();
         out.printf("  maximum goodput %.1f/s (offered %d/s)", best.goodput(), best.rate());
         atTwiceTheMaximum().ifPresentOrElse(
@@ -90,6 +94,10 @@ record GoodputReport(String store, String db, int products, List<GoodputBench.St
             j.put("drain_s", BenchCommand.round(s.drainSeconds(), 1));
             j.put("p50_ms", BenchCommand.round(s.p50Ms(), 1));
             j.put("p99_ms", BenchCommand.round(s.p99Ms(), 1));
+            j.put("branch_requests", s.branchRequests());
+            j.put("branch_requests_per_saga", BenchCommand.round(s.requestsPerSaga(), 2));
+            j.put("shed", s.shed());
+            j.put("store_calls_per_saga", BenchCommand.round(s.storeCallsPerSaga(), 2));
         }
         o.put("max_goodput_per_s", BenchCommand.round(best().goodput(), 1));
         atTwiceTheMaximum().ifPresent(s -> o.put("goodput_at_twice_max_ratio",

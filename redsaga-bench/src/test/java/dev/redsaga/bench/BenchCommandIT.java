@@ -72,6 +72,10 @@ class BenchCommandIT {
             assertThat(s.get("refused").asLong()).isZero();
             assertThat(s.get("accepted").asLong()).isEqualTo(s.get("succeeded").asLong()).isPositive();
             assertThat(s.get("goodput_per_s").asDouble()).isPositive();
+            // no faults, far below capacity: each saga is one call to each service, nothing retried or shed
+            assertThat(s.get("branch_requests_per_saga").asDouble()).as(s.toString()).isEqualTo(2.0);
+            assertThat(s.get("shed").asLong()).isZero();
+            assertThat(s.get("store_calls_per_saga").asDouble()).isPositive();
         }
         assertThat(j.get("steps").get(1).get("rate").asInt()).isEqualTo(40);
         assertThat(j.get("max_goodput_per_s").asDouble()).isPositive();

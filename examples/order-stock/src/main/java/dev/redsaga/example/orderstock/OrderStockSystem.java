@@ -141,6 +141,16 @@ public final class OrderStockSystem implements AutoCloseable {
         return orderService.faultsInjected() + stockService.faultsInjected();
     }
 
+    /** Branch requests either service received. */
+    public long requests() {
+        return orderService.requests() + stockService.requests();
+    }
+
+    /** Requests either service answered 503 without running them (past their deadline, or too many waiting). */
+    public long shed() {
+        return orderService.shed() + stockService.shed();
+    }
+
     @Override
     public void close() {
         List<AutoCloseable> reversed = new ArrayList<>(resources);

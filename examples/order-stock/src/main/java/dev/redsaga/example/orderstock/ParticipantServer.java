@@ -51,6 +51,7 @@ public final class ParticipantServer implements AutoCloseable {
     private final AtomicLong lateInFlight = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
     private final AtomicLong shed = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
     private final Semaphore permits;
     private final int maxWaiting;
     private final AtomicInteger waiting = new AtomicInteger();
@@ -98,6 +99,11 @@ public final class ParticipantServer implements AutoCloseable {
         return injected.get();
     }
 
+    /** Branch requests received on a known route, whatever became of them. */
+    public long requests() {
+        return requests.get();
+    }
+
     /** Requests answered 503 without being run: past their deadline, or too many waiting. */
     public long shed() {
         return shed.get();
@@ -109,6 +115,7 @@ public final class ParticipantServer implements AutoCloseable {
             ex.respondJson(404, BranchAnswer.failure("no route " + ex.path()).body());
             return;
         }
+        requests.incrementAndGet();
         {
             Business.BranchCall parsed;
             try {
