@@ -68,7 +68,8 @@ public final class BenchCommand implements Callable<Integer> {
     Duration duration;
 
     @Option(names = "--warmup", converter = DurationConverter.class,
-            description = "unmeasured time first (default: 10s; micro: 3s per benchmark)")
+            description = {"unmeasured time first (default: 10s; micro: 3s per benchmark). order-stock with --rate: "
+            + "before every rate, and once more before the first, at the lowest rate, to warm the JVM"})
     Duration warmup;
 
     @Option(names = "--filter", description = "micro mode: only benchmarks whose Class.method matches this regex, "
