@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 /** Status of one branch (one op of one step), as DTM spells it. */
 public enum BranchStatus {
     PREPARED("prepared"),
-    SUCCEEDED("succeeded"),
+    SUCCEEDED("succeed"),
     FAILED("failed");
 
     private final String wire;

@@ -114,6 +114,9 @@ class BadInputIT {
         assertThat(get("nope").statusCode()).isEqualTo(404);
         assertThat(get("all?limit=zero").body()).contains("limit must be a whole number");
         assertThat(get("all?status=done").body()).contains("unknown transaction status 'done'");
+        HttpResponse<String> old = get("all?status=succeeded");
+        assertThat(old.statusCode()).isEqualTo(400);
+        assertThat(old.body()).contains("it is spelled 'succeed', as DTM spells it");
     }
 
     @Test
@@ -143,6 +146,8 @@ class BadInputIT {
         assertThat(branches.trace(gid)).containsExactly("/TransOut action", "/TransIn action");
         assertThat(branches.calls(gid).getFirst().body()).isEqualTo("{\"amount\":30}");
         HttpResponse<String> q = get("query?gid=" + gid);
-        assertThat(q.body()).contains("\"status\":\"succeeded\"").contains("\"branch_id\":\"01\"");
+        // DTM spells success "succeed", for the transaction and each branch; DTM's clients and admin UI compare it
+        assertThat(q.body()).contains("\"status\":\"succeed\"").contains("\"branch_id\":\"01\"")
+                .doesNotContain("succeeded");
     }
 }

@@ -319,7 +319,7 @@ class SagaScenarioIT {
         String gid = client.newGid();
         threeSteps(gid).waitResult().submit();
 
-        var page = client.list("succeeded", null, 1000);
+        var page = client.list("succeed", null, 1000);
         assertThat(page.transactions()).extracting(t -> t.gid()).contains(gid);
         assertThat(page.transactions()).allSatisfy(t -> assertThat(t.status()).isEqualTo(TransStatus.SUCCEEDED));
         var first = client.list(null, null, 1);

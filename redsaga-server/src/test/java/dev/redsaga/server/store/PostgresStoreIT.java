@@ -1,9 +1,12 @@
 package dev.redsaga.server.store;
 
-import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.redsaga.client.testing.TestServices;
+import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /** The store contract on PostgreSQL (conditional UPDATEs, FOR UPDATE SKIP LOCKED claims). */
@@ -20,6 +23,17 @@ class PostgresStoreIT extends TransactionStoreContract {
     protected void drop(String name) {
         try (Connection c = DriverManager.getConnection(URL)) {
             c.createStatement().execute("DROP TABLE IF EXISTS t_" + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    protected void spellAsEarlierBuilds(String name, String gid) {
+        try (Connection c = DriverManager.getConnection(URL);
+                PreparedStatement ps = c.prepareStatement("UPDATE t_" + name + " SET status = 'succeeded' WHERE gid = ?")) {
+            ps.setString(1, gid);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

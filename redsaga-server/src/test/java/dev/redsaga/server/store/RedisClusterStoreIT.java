@@ -9,6 +9,7 @@ import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.store.redis.RedisTransactionStore;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.RedisClusterFixture;
+import dev.redsaga.server.testing.RedisKeys;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
 import dev.redsaga.client.testing.TestServices;
@@ -57,6 +58,11 @@ class RedisClusterStoreIT extends TransactionStoreContract {
     @Override
     protected void drop(String name) {
         // the cluster goes away with the test
+    }
+
+    @Override
+    protected void spellAsEarlierBuilds(String name, String gid) {
+        RedisKeys.spellSucceededAsEarlierBuilds(cluster.uri(), "rs-test-" + name, gid);
     }
 
     @Override

@@ -30,6 +30,11 @@ class RedisStoreIT extends TransactionStoreContract {
     }
 
     @Override
+    protected void spellAsEarlierBuilds(String name, String gid) {
+        RedisKeys.spellSucceededAsEarlierBuilds(TestServices.REDIS_URI, "rs-test-" + name, gid);
+    }
+
+    @Override
     protected boolean singleOrderedIndex() {
         return false;
     }

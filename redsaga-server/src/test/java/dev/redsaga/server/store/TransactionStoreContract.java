@@ -31,6 +31,12 @@ public abstract class TransactionStoreContract {
     /** Drops what {@link #open} created. */
     protected abstract void drop(String name);
 
+    /**
+     * Rewrites the stored transaction {@code gid}, which has succeeded, as an earlier build wrote it: status spelled
+     * {@code succeeded} (DTM spells it {@code succeed}), in the record and in any index by status.
+     */
+    protected abstract void spellAsEarlierBuilds(String name, String gid);
+
     @BeforeEach
     void openStore() {
         run = "c" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 24, 36);
@@ -48,6 +54,25 @@ public abstract class TransactionStoreContract {
     protected TransactionRecord record(String gid, TransStatus status, Long due, long created) {
         return new TransactionRecord(gid, "saga", status, "{\"gid\":\"" + gid + "\"}", "{}", 1, null, due, created,
                 created, status.isTerminal() ? created : null, null);
+    }
+
+    /** A store written by an earlier build reads the same once reopened, and lists its successes as DTM spells them. */
+    @Test
+    void successSpelledAsEarlierBuildsDidIsRewrittenWhenTheStoreOpens() {
+        TransactionRecord done = record("old-1", TransStatus.SUCCEEDED, null, 1_000);
+        TransactionRecord failed = record("old-2", TransStatus.FAILED, null, 1_001);
+        store.insertIfAbsent(done);
+        store.insertIfAbsent(failed);
+        store.close();
+        spellAsEarlierBuilds(run, "old-1");
+
+        store = open(run);
+
+        assertThat(store.find("old-1")).contains(done);
+        assertThat(store.list(TransStatus.SUCCEEDED, null, 10).records()).containsExactly(done);
+        assertThat(store.list(TransStatus.FAILED, null, 10).records()).containsExactly(failed);
+        assertThat(store.list(null, null, 10).records()).containsExactlyInAnyOrder(done, failed);
+        assertThat(store.claimDue(Long.MAX_VALUE / 2, "me", Long.MAX_VALUE / 2, 10)).isEmpty();
     }
 
     @Test

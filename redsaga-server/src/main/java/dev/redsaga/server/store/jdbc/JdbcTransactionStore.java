@@ -113,8 +113,11 @@ public final class JdbcTransactionStore implements TransactionStore {
             for (String ddl : dialect.schema(table)) {
                 s.execute(ddl);
             }
+            // earlier builds spelled success 'succeeded'; DTM, and now we, spell it 'succeed'
+            s.executeUpdate("UPDATE " + table + " SET status = '" + TransStatus.SUCCEEDED.wire() + "' WHERE status = '"
+                    + TransStatus.LEGACY_SUCCEEDED + "'");
         } catch (SQLException e) {
-            throw new StoreException("cannot create table " + table + " in " + description + ": " + e.getMessage(), e);
+            throw new StoreException("cannot create or update table " + table + " in " + description + ": " + e.getMessage(), e);
         }
     }
 
@@ -337,7 +340,7 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     private static TransactionRecord read(ResultSet rs) throws SQLException {
         return new TransactionRecord(
-                rs.getString(1), rs.getString(2), TransStatus.fromWire(rs.getString(3)), rs.getString(4),
+                rs.getString(1), rs.getString(2), TransStatus.fromStored(rs.getString(3)), rs.getString(4),
                 rs.getString(5), rs.getLong(6), rs.getString(7), getLong(rs, 8), rs.getLong(9), rs.getLong(10),
                 getLong(rs, 11), rs.getString(12));
     }

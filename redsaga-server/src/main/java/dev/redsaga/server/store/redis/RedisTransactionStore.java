@@ -63,6 +63,7 @@ public final class RedisTransactionStore implements TransactionStore {
     private static final String CAS = script("cas.lua");
     private static final String CLAIM = script("claim.lua");
     private static final String SWEEP = script("sweep.lua");
+    private static final String RESPELL = script("respell.lua");
     /** Transactions removed per shard and script call by {@link #sweep}: short scripts, other clients interleave. */
     private static final int SWEEP_BATCH = 500;
     /**
@@ -178,7 +179,7 @@ public final class RedisTransactionStore implements TransactionStore {
                         .build());
                 try {
                     StatefulRedisClusterConnection<String, String> c = client.connect();
-                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, shown);
+                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, shown).respelled();
                 } catch (RuntimeException e) {
                     client.shutdown();
                     throw e;
@@ -192,7 +193,7 @@ public final class RedisTransactionStore implements TransactionStore {
                         .build());
                 try {
                     StatefulRedisConnection<String, String> c = client.connect();
-                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, shown);
+                    return new RedisTransactionStore(client::shutdown, c, c.async(), options, shown).respelled();
                 } catch (RuntimeException e) {
                     client.shutdown();
                     throw e;
@@ -260,7 +261,7 @@ public final class RedisTransactionStore implements TransactionStore {
             return Optional.empty();
         }
         if (existing.size() == 2 && "removed".equals(existing.get(0))) {
-            return Optional.of(TransactionRecord.removed(r.gid(), TransStatus.fromWire(existing.get(1))));
+            return Optional.of(TransactionRecord.removed(r.gid(), TransStatus.fromStored(existing.get(1))));
         }
         return Optional.of(read(r.gid(), existing));
     }
@@ -286,6 +287,24 @@ public final class RedisTransactionStore implements TransactionStore {
         Long ok = eval(CAS, ScriptOutputType.INTEGER, new String[] {txKey(n.gid()), dueKey(shard), finishedKey(shard)},
                 args, "update " + n.gid());
         return ok != null && ok == 1;
+    }
+
+    /**
+     * Rewrites the succeeded transactions of a store written by an earlier build, which spelled the status
+     * {@code succeeded} (DTM spells it {@code succeed}), in batches so that other clients interleave; a store with
+     * none costs one short script per shard. The final statuses of removed gids are read in either spelling.
+     */
+    private RedisTransactionStore respelled() {
+        for (int shard = 0; shard < shards; shard++) {
+            Long n;
+            do {
+                n = eval(RESPELL, ScriptOutputType.INTEGER, new String[] {
+                        statusKeyPrefix(shard) + TransStatus.LEGACY_SUCCEEDED,
+                        indexKey(shard, TransStatus.SUCCEEDED)},
+                        List.of(tag(shard) + ":t:", Integer.toString(SWEEP_BATCH)), "respell succeeded transactions");
+            } while (n != null && n == SWEEP_BATCH);
+        }
+        return this;
     }
 
     /** Removes, shard by shard, transactions finished more than the retention before {@code now}. */
@@ -435,7 +454,7 @@ public final class RedisTransactionStore implements TransactionStore {
     }
 
     private static TransactionRecord read(String gid, Map<String, String> h) {
-        return new TransactionRecord(gid, h.get("tt"), TransStatus.fromWire(h.get("st")), h.get("def"), h.get("prog"),
+        return new TransactionRecord(gid, h.get("tt"), TransStatus.fromStored(h.get("st")), h.get("def"), h.get("prog"),
                 Long.parseLong(h.get("v")), h.get("own"), longOrNull(h.get("due")), Long.parseLong(h.get("ca")),
                 Long.parseLong(h.get("ua")), longOrNull(h.get("fa")), h.get("rs"));
     }

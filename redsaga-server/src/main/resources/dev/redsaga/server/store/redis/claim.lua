@@ -6,7 +6,8 @@ local out = {}
 for _, gid in ipairs(gids) do
   local key = ARGV[5] .. gid
   local st = redis.call('HGET', key, 'st')
-  if not st or st == 'succeeded' or st == 'failed' then
+  -- 'succeeded': success as earlier builds spelled it
+  if not st or st == 'succeed' or st == 'succeeded' or st == 'failed' then
     redis.call('ZREM', KEYS[1], gid)
   else
     local v = tonumber(redis.call('HGET', key, 'v')) + 1
