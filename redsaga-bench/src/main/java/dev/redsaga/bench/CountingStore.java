@@ -1,6 +1,7 @@
 package dev.redsaga.bench;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import java.util.List;
@@ -51,9 +52,9 @@ final class CountingStore implements TransactionStore {
     }
 
     @Override
-    public Page list(TransStatus status, String position, int limit) {
+    public Page list(ListFilter filter, String position, int limit) {
         calls.increment();
-        return delegate.list(status, position, limit);
+        return delegate.list(filter, position, limit);
     }
 
     @Override

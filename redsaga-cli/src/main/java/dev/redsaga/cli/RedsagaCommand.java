@@ -10,7 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code redsaga}: the one command line of the project; each job is a subcommand. */
-@Command(name = "redsaga", mixinStandardHelpOptions = true, version = "redsaga 0.1.0",
+@Command(name = "redsaga", mixinStandardHelpOptions = true, versionProvider = RedsagaCommand.Version.class,
         description = "A saga distributed-transaction coordinator with Redis at its heart, speaking DTM's protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, BenchCommand.class, SimulateCommand.class,
             ChaosCommand.class, ServicesCommand.class, TryBranchesCommand.class,
@@ -19,6 +19,14 @@ public final class RedsagaCommand implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code --version}: this build's, as the server reports it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"redsaga " + dev.redsaga.server.RedsagaServer.version()};
+        }
+    }
 
     @Override
     public void run() {

@@ -68,7 +68,10 @@ public final class RedsagaClient {
         return new Saga(this, gid);
     }
 
-    /** The transaction and its branches as the coordinator stores them. */
+    /**
+     * The transaction and its branches as the coordinator stores them; for a gid it does not have, a reply whose
+     * {@code transaction()} is null (as DTM answers).
+     */
     public QueryReply query(String gid) {
         HttpResponse<String> r = send(HttpRequest.newBuilder(uri("query?gid=" + enc(gid))).GET());
         if (r.statusCode() != 200) {
@@ -77,7 +80,10 @@ public final class RedsagaClient {
         return read(r.body(), QueryReply.class);
     }
 
-    /** One page of transactions, newest first; {@code status} and {@code position} may be null. */
+    /**
+     * One page of transactions, newest first; {@code status} and {@code position} may be null. Pass the reply's
+     * {@code nextPosition()} for the next page while {@code hasNext()}.
+     */
     public ListReply list(String status, String position, int limit) {
         StringBuilder q = new StringBuilder("all?limit=").append(limit);
         if (status != null) {

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 /** One coordinator instance: store, engine, HTTP API. Wires the parts; owns and closes everything it creates. */
 public final class RedsagaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedsagaServer.class);
+    private static final String VERSION = readVersion();
 
     private final ServerConfig config;
     private final TransactionStore store;
@@ -49,7 +50,7 @@ public final class RedsagaServer implements AutoCloseable {
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
-                    new HttpApi(service, config.maxRequestBytes(), config.access()), config.maxConnections());
+                    new HttpApi(service, config.maxRequestBytes(), config.access(), VERSION), config.maxConnections());
         } catch (IOException e) {
             engine.stop(Duration.ZERO);
             shutdownExecutors();
@@ -86,6 +87,23 @@ public final class RedsagaServer implements AutoCloseable {
     private int boundPort() {
         HttpEndpoint h = http;
         return h == null ? config.port() : h.port();
+    }
+
+    /** This build's version (the Maven project's), as {@code GET /api/dtmsvr/version} reports it. */
+    public static String version() {
+        return VERSION;
+    }
+
+    private static String readVersion() {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = RedsagaServer.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            // a jar without it was not built by Maven
+        }
+        return p.getProperty("version", "unknown");
     }
 
     public String baseUrl() {

@@ -1,6 +1,7 @@
 package dev.redsaga.testkit;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -118,11 +119,11 @@ public class MemoryTransactionStore implements TransactionStore {
     }
 
     @Override
-    public synchronized Page list(TransStatus status, String position, int limit) {
+    public synchronized Page list(ListFilter filter, String position, int limit) {
         ListPosition pos = ListPosition.parse(position);
         List<TransactionRecord> all = new ArrayList<>();
         for (TransactionRecord r : records.values()) {
-            if ((pos == null || pos.precedes(r.createdAt(), r.gid())) && (status == null || r.status() == status)) {
+            if ((pos == null || pos.precedes(r.createdAt(), r.gid())) && filter.matches(r)) {
                 all.add(r);
             }
         }

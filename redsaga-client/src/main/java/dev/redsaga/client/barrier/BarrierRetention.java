@@ -2,7 +2,6 @@ package dev.redsaga.client.barrier;
 
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.RedsagaException;
-import dev.redsaga.protocol.QueryReply;
 import dev.redsaga.protocol.TransView;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,18 +83,10 @@ public final class BarrierRetention {
         int unfinished = 0;
         int unknown = 0;
         for (String gid : candidates) {
-            QueryReply q;
-            try {
-                q = coordinator.query(gid);
-            } catch (RedsagaException e) {
-                if (e.httpStatus() == 404) {
-                    unknown++;
-                    continue;
-                }
-                throw e;
-            }
-            TransView t = q.transaction();
-            if (t.status().isTerminal() && t.finishTime() != null
+            TransView t = coordinator.query(gid).transaction();
+            if (t == null) {
+                unknown++;
+            } else if (t.status().isTerminal() && t.finishTime() != null
                     && !Instant.parse(t.finishTime()).isAfter(finishedBefore)) {
                 done.add(gid);
             } else {

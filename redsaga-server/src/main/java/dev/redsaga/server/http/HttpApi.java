@@ -8,6 +8,7 @@ import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.AccessPolicy;
+import dev.redsaga.server.service.ListQuery;
 import dev.redsaga.server.service.RequestException;
 import dev.redsaga.server.engine.SubmitResult;
 import dev.redsaga.server.service.TransactionService;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
+    /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
+    static final String PING = "/api/ping";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
             "forceStop");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -36,9 +39,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
     private final ObjectMapper json = WireJson.mapper();
     private final int maxBodyBytes;
     private final AccessPolicy access;
+    private final String version;
 
-    public HttpApi(TransactionService service, int maxBodyBytes, AccessPolicy access) {
+    public HttpApi(TransactionService service, int maxBodyBytes, AccessPolicy access, String version) {
         this.service = service;
+        this.version = version;
         this.maxBodyBytes = maxBodyBytes;
         this.access = access;
     }
@@ -47,6 +52,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
     public void handle(HttpEndpoint.Exchange ex) throws IOException {
         {
             String path = ex.path();
+            if (path.equals(PING)) {
+                // DTM's liveness probe, outside its API prefix; any method, no token (like health)
+                reply(ex, 200, Map.of("msg", "pong"));
+                return;
+            }
             String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
             try {
                 if (!admitted(ex, route)) {
@@ -68,11 +78,9 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         reply(ex, 200, DtmReply.success());
                     }
                     case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
-                    case "all" -> {
-                        Map<String, String> q = query(ex);
-                        reply(ex, 200, service.list(q.get("status"), q.get("position"), intParam(q, "limit")));
-                    }
+                    case "all" -> reply(ex, 200, service.list(ListQuery.of(query(ex))));
                     case "health" -> reply(ex, 200, DtmReply.success());
+                    case "version" -> reply(ex, 200, Map.of("version", version));
                     default -> reply(ex, 404, DtmReply.failure("no such endpoint " + path
                             + "; see docs/protocol.md for the routes under " + PREFIX));
                 }
@@ -231,18 +239,6 @@ public final class HttpApi implements HttpEndpoint.Handler {
             }
         }
         return out;
-    }
-
-    private static Integer intParam(Map<String, String> q, String name) {
-        String v = q.get(name);
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
-        try {
-            return Integer.valueOf(v);
-        } catch (NumberFormatException e) {
-            throw RequestException.invalid(name + " must be a whole number, was '" + v + "'");
-        }
     }
 
     private void reply(HttpEndpoint.Exchange ex, int status, Object body) throws IOException {

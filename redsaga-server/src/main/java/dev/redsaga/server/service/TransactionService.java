@@ -20,6 +20,7 @@ import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.engine.Step;
 import dev.redsaga.server.engine.SubmitResult;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
@@ -27,6 +28,7 @@ import dev.redsaga.server.store.TransactionStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -98,7 +100,11 @@ public final class TransactionService {
 
     public QueryReply query(String gidParam) {
         String gid = requireGid(gidParam);
-        TransactionRecord r = guarded(gid, "the query", () -> find(gid));
+        Optional<TransactionRecord> found = guarded(gid, "the query", () -> store.find(gid));
+        if (found.isEmpty()) {
+            return QueryReply.NONE; // as DTM answers: its clients read "no such transaction" from it
+        }
+        TransactionRecord r = found.get();
         SagaDefinition def = engine.definitionOf(r);
         SagaProgress p = ProgressCodec.decode(r.progress());
         List<BranchView> branches = new ArrayList<>();
@@ -114,23 +120,24 @@ public final class TransactionService {
         return new QueryReply(view(r, def), branches);
     }
 
-    public ListReply list(String status, String position, Integer limit) {
-        TransStatus s = null;
-        if (status != null && !status.isEmpty()) {
-            try {
-                s = TransStatus.fromWire(status);
-            } catch (IllegalArgumentException e) {
-                throw RequestException.invalid(e.getMessage());
-            }
-        }
-        int n = limit == null ? 100 : limit;
+    /**
+     * DTM's {@code all}: one page of summaries, newest first, and the position of the next page ({@code ""} at the
+     * end, as DTM sends it). With a gid, that transaction alone (or none), whatever the other conditions.
+     */
+    public ListReply list(ListQuery q) {
+        int n = q.limit() == null ? 100 : q.limit();
         if (n < 1 || n > 1000) {
             throw RequestException.invalid("limit must be between 1 and 1000, was " + n);
         }
+        if (q.gid() != null && !q.gid().isEmpty()) {
+            String gid = requireGid(q.gid());
+            Optional<TransactionRecord> r = guarded(gid, "the listing", () -> store.find(gid));
+            return new ListReply(r.map(TransactionService::summary).map(List::of).orElse(List.of()), "");
+        }
+        ListFilter filter = q.filter();
         TransactionStore.Page page;
         try {
-            TransStatus f = s;
-            page = guarded(null, "the listing", () -> store.list(f, position, n));
+            page = guarded(null, "the listing", () -> store.list(filter, q.position(), n));
         } catch (IllegalArgumentException e) {
             throw RequestException.invalid(e.getMessage());
         }
@@ -147,7 +154,7 @@ public final class TransactionService {
             }
             views.add(v);
         }
-        return new ListReply(views, next);
+        return new ListReply(views, next == null ? "" : next);
     }
 
     /**

@@ -57,11 +57,11 @@ public interface TransactionStore extends AutoCloseable {
     /**
      * One page of transactions, newest first.
      *
-     * @param status   only this status, or {@code null} for all
+     * @param filter   which transactions (status, type, creation time)
      * @param position where the previous page ended ({@link Page#nextPosition()}), or {@code null} to start
      * @param limit    page size, at least 1
      */
-    Page list(TransStatus status, String position, int limit);
+    Page list(ListFilter filter, String position, int limit);
 
     /** A short description for logs and errors, without credentials, e.g. {@code h2:./data/redsaga}. */
     String describe();

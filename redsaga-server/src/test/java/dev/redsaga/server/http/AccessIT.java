@@ -80,8 +80,8 @@ class AccessIT {
         }
         HttpResponse<String> submit = send("POST", "submit", null, "application/json", null, saga("anon-1"));
         assertThat(submit.statusCode()).isEqualTo(401);
-        assertThat(send("GET", "query?gid=anon-1", SUBMIT_TOKEN, null, null, null).statusCode())
-                .as("nothing was stored").isEqualTo(404);
+        assertThat(send("GET", "query?gid=anon-1", SUBMIT_TOKEN, null, null, null).body())
+                .as("nothing was stored").isEqualTo(BadInputIT.NOTHING_STORED);
         assertThat(send("GET", "newGid", "wrong-token", null, null, null).statusCode()).isEqualTo(401);
         assertThat(send("GET", "health", null, null, null, null).statusCode()).isEqualTo(200);
     }
@@ -113,13 +113,15 @@ class AccessIT {
         // a web page can send text/plain without a preflight: refused, and nothing stored
         HttpResponse<String> plain = send("POST", "submit", SUBMIT_TOKEN, "text/plain", null, saga("csrf-1"));
         assertThat(plain.statusCode()).as(plain.body()).isEqualTo(415);
-        assertThat(send("GET", "query?gid=csrf-1", SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "query?gid=csrf-1", SUBMIT_TOKEN, null, null, null).body())
+                .isEqualTo(BadInputIT.NOTHING_STORED);
 
         HttpResponse<String> foreign = send("POST", "submit", SUBMIT_TOKEN, "application/json", "http://evil.example",
                 saga("csrf-2"));
         assertThat(foreign.statusCode()).isEqualTo(403);
         assertThat(foreign.body()).contains("origin");
-        assertThat(send("GET", "query?gid=csrf-2", SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "query?gid=csrf-2", SUBMIT_TOKEN, null, null, null).body())
+                .isEqualTo(BadInputIT.NOTHING_STORED);
 
         assertThat(send("POST", "submit", SUBMIT_TOKEN, "application/json; charset=utf-8", "http://ui.example",
                 saga("csrf-3")).statusCode()).as("an allowed origin").isEqualTo(200);

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
  * from DTM's protocol (docs/protocol.md), exactly as an unmodified DTM client sends it.
  */
 class BadInputIT {
+    /** DTM's answer to a query of a gid it does not have. */
+    static final String NOTHING_STORED = "{\"transaction\":null,\"branches\":[]}";
     static RedsagaServer server;
     static ScriptedBranches branches;
     static final HttpClient http = HttpClient.newHttpClient();
@@ -83,7 +85,7 @@ class BadInputIT {
         assertThat(r.body()).contains(message).contains("\"dtm_result\":\"FAILURE\"");
         if (body != null && body.contains("\"gid\":\"bad-")) {
             String gid = body.replaceAll(".*\"gid\":\"(bad-[a-z0-9]+)\".*", "$1");
-            assertThat(get("query?gid=" + gid).statusCode()).as("nothing stored for " + gid).isEqualTo(404);
+            assertThat(get("query?gid=" + gid).body()).as("nothing stored for " + gid).isEqualTo(NOTHING_STORED);
         }
     }
 
@@ -95,15 +97,18 @@ class BadInputIT {
 
         assertThat(r.statusCode()).isEqualTo(413);
         assertThat(r.body()).contains("larger than 4096 bytes");
-        assertThat(get("query?gid=too-big").statusCode()).isEqualTo(404);
+        assertThat(get("query?gid=too-big").body()).isEqualTo(NOTHING_STORED);
     }
 
+    /** DTM answers a query of an unknown gid with an empty result, not an error; its clients rely on it. */
     @Test
-    void unknownGidIsNotFound() throws Exception {
+    void unknownGidQueriesAsNoTransactionAndCannotBeAborted() throws Exception {
         HttpResponse<String> r = get("query?gid=never-submitted");
-        assertThat(r.statusCode()).isEqualTo(404);
-        assertThat(r.body()).contains("no transaction with gid never-submitted");
-        assertThat(post("abort", "{\"gid\":\"never-submitted\",\"trans_type\":\"saga\"}").statusCode()).isEqualTo(404);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(NOTHING_STORED);
+        HttpResponse<String> abort = post("abort", "{\"gid\":\"never-submitted\",\"trans_type\":\"saga\"}");
+        assertThat(abort.statusCode()).isEqualTo(404);
+        assertThat(abort.body()).contains("no transaction with gid never-submitted");
     }
 
     @Test

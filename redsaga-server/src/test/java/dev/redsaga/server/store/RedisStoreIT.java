@@ -29,6 +29,22 @@ class RedisStoreIT extends TransactionStoreContract {
         RedisKeys.delete("{rs-test-" + name + ":*");
     }
 
+    /** A rare type among many: a page stops after a bounded read, shorter, with a position to go on from. */
+    @Test
+    void aListingByARareTypeReadsABoundedPartOfTheStorePerPage() {
+        int many = RedisTransactionStore.LIST_SCAN_BUDGET + 100;
+        TransactionRecord rare = record("rare", TransStatus.FAILED, null, 1);
+        store.insertIfAbsent(new TransactionRecord(rare.gid(), "tcc", rare.status(), rare.definition(),
+                rare.progress(), rare.version(), rare.owner(), null, 1, 1, 1L, null));
+        for (int i = 0; i < many; i++) {
+            store.insertIfAbsent(record("common-" + i, TransStatus.FAILED, null, 10 + i));
+        }
+        TransactionStore.Page first = store.list(new ListFilter(null, "tcc", null, null), null, 10);
+        assertThat(first.records()).isEmpty();
+        assertThat(first.nextPosition()).as("more to read").isNotNull();
+        assertThat(all(new ListFilter(null, "tcc", null, null), 10)).containsExactly("rare");
+    }
+
     @Override
     protected void spellAsEarlierBuilds(String name, String gid) {
         RedisKeys.spellSucceededAsEarlierBuilds(TestServices.REDIS_URI, "rs-test-" + name, gid);
@@ -58,7 +74,8 @@ class RedisStoreIT extends TransactionStoreContract {
             store.sweep(2 + 61_000);
             assertThat(store.find("done")).as("past the retention").isEmpty();
             assertThat(store.find("keep")).as("unfinished: never removed").isPresent();
-            assertThat(store.list(null, null, 10).records()).extracting(TransactionRecord::gid).containsExactly("keep");
+            assertThat(store.list(ListFilter.ALL, null, 10).records()).extracting(TransactionRecord::gid)
+                    .containsExactly("keep");
             for (String index : c.sync().keys("{rs-test-" + run + ":*")) {
                 if (c.sync().type(index).equals("zset")) {
                     assertThat(c.sync().zscore(index, "done")).as(index + " still lists the removed gid").isNull();
@@ -81,7 +98,7 @@ class RedisStoreIT extends TransactionStoreContract {
         RedisClient client = RedisClient.create(TestServices.REDIS_URI);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             long before = hgetallCalls(c);
-            assertThat(store.list(TransStatus.FAILED, null, 10).records()).extracting(TransactionRecord::gid)
+            assertThat(store.list(ListFilter.status(TransStatus.FAILED), null, 10).records()).extracting(TransactionRecord::gid)
                     .containsExactly("bad");
             assertThat(hgetallCalls(c) - before).as("records read for one failed transaction").isLessThanOrEqualTo(2);
         } finally {

@@ -69,9 +69,9 @@ public abstract class TransactionStoreContract {
         store = open(run);
 
         assertThat(store.find("old-1")).contains(done);
-        assertThat(store.list(TransStatus.SUCCEEDED, null, 10).records()).containsExactly(done);
-        assertThat(store.list(TransStatus.FAILED, null, 10).records()).containsExactly(failed);
-        assertThat(store.list(null, null, 10).records()).containsExactlyInAnyOrder(done, failed);
+        assertThat(store.list(ListFilter.status(TransStatus.SUCCEEDED), null, 10).records()).containsExactly(done);
+        assertThat(store.list(ListFilter.status(TransStatus.FAILED), null, 10).records()).containsExactly(failed);
+        assertThat(store.list(ListFilter.ALL, null, 10).records()).containsExactlyInAnyOrder(done, failed);
         assertThat(store.claimDue(Long.MAX_VALUE / 2, "me", Long.MAX_VALUE / 2, 10)).isEmpty();
     }
 
@@ -243,7 +243,7 @@ public abstract class TransactionStoreContract {
         long previousCreated = Long.MAX_VALUE;
         String position = null;
         do {
-            TransactionStore.Page page = store.list(null, position, 5);
+            TransactionStore.Page page = store.list(ListFilter.ALL, position, 5);
             assertThat(page.records().size()).isLessThanOrEqualTo(5);
             for (TransactionRecord r : page.records()) {
                 assertThat(r.createdAt()).isLessThanOrEqualTo(previousCreated);
@@ -257,10 +257,41 @@ public abstract class TransactionStoreContract {
         List<String> failed = new ArrayList<>();
         position = null;
         do {
-            TransactionStore.Page page = store.list(TransStatus.FAILED, position, 3);
+            TransactionStore.Page page = store.list(ListFilter.status(TransStatus.FAILED), position, 3);
             page.records().forEach(r -> failed.add(r.gid()));
             position = page.nextPosition();
         } while (position != null);
         assertThat(failed).hasSize(8).allMatch(g -> Integer.parseInt(g.substring(5)) % 3 == 0);
+    }
+
+    /** DTM's {@code all} conditions: type, and creation time with both ends included; pages cover each match once. */
+    @Test
+    void listFiltersByTypeAndCreationTimeWithBothEndsIncluded() {
+        for (int i = 0; i < 12; i++) {
+            TransactionRecord r = record("f-" + i, i % 2 == 0 ? TransStatus.FAILED : TransStatus.SUCCEEDED, null,
+                    2_000 + i);
+            store.insertIfAbsent(new TransactionRecord(r.gid(), i % 3 == 0 ? "tcc" : "saga", r.status(),
+                    r.definition(), r.progress(), r.version(), r.owner(), r.nextDueAt(), r.createdAt(), r.updatedAt(),
+                    r.finishedAt(), r.reason()));
+        }
+        assertThat(all(new ListFilter(null, "tcc", null, null), 2)).containsExactly("f-9", "f-6", "f-3", "f-0");
+        assertThat(all(new ListFilter(null, null, 2_003L, 2_006L), 3)).containsExactly("f-6", "f-5", "f-4", "f-3");
+        assertThat(all(new ListFilter(TransStatus.FAILED, "saga", 2_001L, 2_010L), 1))
+                .containsExactly("f-10", "f-8", "f-4", "f-2");
+        assertThat(all(new ListFilter(null, "xa", null, null), 5)).isEmpty();
+        assertThat(all(new ListFilter(null, null, 2_020L, null), 5)).isEmpty();
+    }
+
+    /** Every gid {@code filter} lists, page after page of {@code limit}, in order. */
+    protected List<String> all(ListFilter filter, int limit) {
+        List<String> gids = new ArrayList<>();
+        String position = null;
+        do {
+            TransactionStore.Page page = store.list(filter, position, limit);
+            assertThat(page.records().size()).isLessThanOrEqualTo(limit);
+            page.records().forEach(r -> gids.add(r.gid()));
+            position = page.nextPosition();
+        } while (position != null);
+        return gids;
     }
 }

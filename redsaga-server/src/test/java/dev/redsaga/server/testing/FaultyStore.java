@@ -1,6 +1,7 @@
 package dev.redsaga.server.testing;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -91,8 +92,8 @@ public class FaultyStore implements TransactionStore {
     }
 
     @Override
-    public Page list(TransStatus status, String position, int limit) {
-        return delegate.list(status, position, limit);
+    public Page list(ListFilter filter, String position, int limit) {
+        return delegate.list(filter, position, limit);
     }
 
     @Override

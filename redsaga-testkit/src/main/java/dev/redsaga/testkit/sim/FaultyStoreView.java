@@ -1,6 +1,7 @@
 package dev.redsaga.testkit.sim;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -60,8 +61,8 @@ final class FaultyStoreView implements TransactionStore {
     }
 
     @Override
-    public Page list(TransStatus status, String position, int limit) {
-        return store.list(status, position, limit);
+    public Page list(ListFilter filter, String position, int limit) {
+        return store.list(filter, position, limit);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.redsaga.server.store.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.StoreUris;
@@ -278,18 +279,32 @@ public final class JdbcTransactionStore implements TransactionStore {
     }
 
     @Override
-    public Page list(TransStatus status, String position, int limit) {
+    public Page list(ListFilter filter, String position, int limit) {
         ListPosition pos = ListPosition.parse(position);
         long posCreated = pos == null ? Long.MAX_VALUE : pos.createdAt();
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM " + table + " WHERE ");
-        if (status != null) {
+        List<Object> params = new ArrayList<>();
+        if (filter.status() != null) {
             sql.append("status = ? AND ");
+            params.add(filter.status().wire());
+        }
+        if (filter.transType() != null) {
+            sql.append("trans_type = ? AND ");
+            params.add(filter.transType());
+        }
+        if (filter.createdFrom() != null) {
+            sql.append("created_at >= ? AND ");
+            params.add(filter.createdFrom());
+        }
+        if (filter.createdUntil() != null) {
+            sql.append("created_at <= ? AND ");
+            params.add(filter.createdUntil());
         }
         sql.append("(created_at < ? OR (created_at = ? AND gid < ?)) ORDER BY created_at DESC, gid DESC LIMIT ?");
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int i = 1;
-            if (status != null) {
-                ps.setString(i++, status.wire());
+            for (Object p : params) {
+                ps.setObject(i++, p);
             }
             ps.setLong(i++, posCreated);
             ps.setLong(i++, posCreated);

@@ -1,6 +1,7 @@
 package dev.redsaga.server.store.redis;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.StoreUris;
@@ -66,6 +67,8 @@ public final class RedisTransactionStore implements TransactionStore {
     private static final String RESPELL = script("respell.lua");
     /** Transactions removed per shard and script call by {@link #sweep}: short scripts, other clients interleave. */
     private static final int SWEEP_BATCH = 500;
+    /** Index entries one {@link #list} call reads at most beyond its page (type filters are checked on records). */
+    public static final int LIST_SCAN_BUDGET = 2_000;
     /**
      * Fail fast while Redis is unreachable (instead of Lettuce's default of queueing commands until reconnect):
      * a submit is then refused with 503 at once, and drives leave their work to recovery.
@@ -349,22 +352,32 @@ public final class RedisTransactionStore implements TransactionStore {
 
     /**
      * Newest first, merged across shards by creation time (ties by gid). The position is {@code createdAt:gid}.
-     * With a status, only that status's index is read.
+     * With a status, only that status's index is read; the creation-time bounds bound the index ranges; the type
+     * is checked on the records read. A page that read {@link #LIST_SCAN_BUDGET} entries past those that match
+     * ends there, shorter than asked, with a position to go on from (a rare type must not read the whole store
+     * in one request).
      */
     @Override
-    public Page list(TransStatus status, String position, int limit) {
+    public Page list(ListFilter filter, String position, int limit) {
         ListPosition start = ListPosition.parse(position);
         long cursorCreated = start == null ? Long.MAX_VALUE : start.createdAt();
         String cursorGid = start == null ? null : start.gid();
+        if (filter.createdUntil() != null && filter.createdUntil() < cursorCreated) {
+            cursorCreated = filter.createdUntil();
+            cursorGid = null; // everything created at that time is in range
+        }
+        double lower = filter.createdFrom() == null ? Double.NEGATIVE_INFINITY : (double) filter.createdFrom();
         int batch = Math.max(limit + 1, 32);
+        int budget = LIST_SCAN_BUDGET + limit;
         List<TransactionRecord> page = new ArrayList<>();
+        boolean stoppedEarly = false;
         while (page.size() <= limit) {
             List<ScoredValue<String>> candidates = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
-                String key = indexKey(shard, status);
+                String key = indexKey(shard, filter.status());
                 double upper = (double) cursorCreated;
                 List<ScoredValue<String>> part = call(() -> redis.zrevrangebyscoreWithScores(key,
-                        Range.create(Double.NEGATIVE_INFINITY, upper), Limit.create(0, batch + 64)), "list transactions");
+                        Range.create(lower, upper), Limit.create(0, batch + 64)), "list transactions");
                 for (ScoredValue<String> sv : part) {
                     long created = (long) sv.getScore();
                     if (created < cursorCreated || (created == cursorCreated
@@ -385,17 +398,21 @@ public final class RedisTransactionStore implements TransactionStore {
                 Optional<TransactionRecord> r = find(sv.getValue());
                 if (r.isEmpty()) {
                     // gone without the sweep (a key expired by an older version of this store): drop the entry
-                    String key = indexKey(shardOf(sv.getValue()), status);
+                    String key = indexKey(shardOf(sv.getValue()), filter.status());
                     call(() -> redis.zrem(key, sv.getValue()), "list transactions");
-                } else if (status == null || r.get().status() == status) {
+                } else if (filter.matches(r.get())) {
                     page.add(r.get());
                     if (page.size() > limit) {
                         break;
                     }
                 }
+                if (--budget <= 0 && page.size() <= limit) {
+                    stoppedEarly = true;
+                    break;
+                }
             }
-            if (candidates.size() < batch) {
-                break; // every shard's remaining entries were in this round
+            if (stoppedEarly || candidates.size() < batch) {
+                break; // the budget is spent, or every shard's remaining entries were in this round
             }
         }
         String next = null;
@@ -403,6 +420,8 @@ public final class RedisTransactionStore implements TransactionStore {
             page = new ArrayList<>(page.subList(0, limit));
             TransactionRecord last = page.get(limit - 1);
             next = ListPosition.after(last);
+        } else if (stoppedEarly) {
+            next = cursorCreated + ":" + cursorGid;
         }
         return new Page(page, next);
     }

@@ -1,0 +1,131 @@
+package dev.redsaga.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.ScriptedBranches;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The details DTM's clients and admin UI rely on, each as DTM's own server answers it (read from its source:
+ * dtmsvr/api_http.go, dtmutil/utils.go, dtmsvr/storage/sql/sql.go), sent by hand as they send it.
+ */
+class DtmCompatibilityIT {
+    static RedsagaServer server;
+    static ScriptedBranches branches;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:dtm-" + UUID.randomUUID(),
+                EngineOptions.defaults(), 4096, "it-" + UUID.randomUUID()));
+        branches = new ScriptedBranches();
+    }
+
+    @AfterAll
+    static void stop() {
+        branches.close();
+        server.close();
+    }
+
+    static HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode get(String routeAndQuery) throws Exception {
+        HttpResponse<String> r = send("GET", "/api/dtmsvr/" + routeAndQuery, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return WireJson.mapper().readTree(r.body());
+    }
+
+    void submit(String gid, String transType) throws Exception {
+        String body = """
+                {"gid":"%s","trans_type":"%s","steps":[{"action":"%s"}],"payloads":["{}"],"wait_result":true}"""
+                .formatted(gid, transType, branches.url("/ok"));
+        HttpResponse<String> r = send("POST", "/api/dtmsvr/submit", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    @Test
+    void pingAnswersPongToAnyMethodWithoutAToken() throws Exception {
+        for (String method : new String[] {"GET", "POST", "HEAD"}) {
+            HttpResponse<String> r = send(method, "/api/ping", null);
+            assertThat(r.statusCode()).as(method).isEqualTo(200);
+            if (!method.equals("HEAD")) {
+                assertThat(r.body()).isEqualTo("{\"msg\":\"pong\"}");
+            }
+        }
+    }
+
+    @Test
+    void versionIsThisBuilds() throws Exception {
+        JsonNode v = get("version");
+        assertThat(v.get("version").asText()).isEqualTo(RedsagaServer.version()).isNotEqualTo("unknown")
+                .matches("\\d+\\.\\d+\\.\\d+.*");
+    }
+
+    @Test
+    void queryOfAnUnknownGidIsAnEmptyResultNotAnError() throws Exception {
+        HttpResponse<String> r = send("GET", "/api/dtmsvr/query?gid=nobody-has-this", null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"transaction\":null,\"branches\":[]}");
+    }
+
+    @Test
+    void allHonoursGidTypeAndCreationTimeAndEndsWithAnEmptyPosition() throws Exception {
+        long before = System.currentTimeMillis();
+        String tag = "all" + Long.toString(before, 36);
+        List<String> gids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            gids.add(tag + "-" + i);
+            submit(gids.get(i), "saga");
+            Thread.sleep(5); // distinct creation times
+        }
+        long after = System.currentTimeMillis();
+
+        JsonNode one = get("all?gid=" + gids.get(1));
+        assertThat(one.get("transactions")).hasSize(1);
+        assertThat(one.get("transactions").get(0).get("gid").asText()).isEqualTo(gids.get(1));
+        assertThat(one.get("next_position").asText()).isEmpty();
+        assertThat(get("all?gid=" + tag + "-none").get("transactions")).isEmpty();
+
+        // the three, newest first, two to a page; the last page says "" (DTM's UI stops on it)
+        String range = "createTimeStart=" + before + "&createTimeEnd=" + after + "&transType=saga&status=succeed";
+        JsonNode p1 = get("all?limit=2&" + range);
+        assertThat(p1.get("transactions")).extracting(t -> t.get("gid").asText())
+                .containsExactly(gids.get(2), gids.get(1));
+        assertThat(p1.get("next_position").asText()).isNotEmpty();
+        JsonNode p2 = get("all?limit=2&" + range + "&position=" + p1.get("next_position").asText());
+        assertThat(p2.get("transactions")).extracting(t -> t.get("gid").asText()).containsExactly(gids.get(0));
+        assertThat(p2.get("next_position").isTextual()).isTrue();
+        assertThat(p2.get("next_position").asText()).isEmpty();
+
+        assertThat(get("all?transType=tcc&createTimeStart=" + before).get("transactions")).isEmpty();
+        assertThat(get("all?createTimeStart=" + (after + 1)).get("transactions")).isEmpty();
+        // empty values are conditions not set, as in DTM
+        assertThat(get("all?status=&transType=&createTimeStart=&createTimeEnd=&gid=&limit=1").get("transactions"))
+                .hasSize(1);
+
+        HttpResponse<String> bad = send("GET", "/api/dtmsvr/all?createTimeStart=yesterday", null);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("createTimeStart must be a time in milliseconds since 1970");
+    }
+}
