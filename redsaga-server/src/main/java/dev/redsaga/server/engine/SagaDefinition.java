@@ -71,8 +71,9 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
             if (s == null) {
                 throw new InvalidTransactionException("steps[" + i + "] is null: give {\"action\":url,\"compensate\":url}");
             }
-            String action = checkUrl(s.action(), "steps[" + i + "].action", true);
-            String compensate = checkUrl(s.compensate(), "steps[" + i + "].compensate", false);
+            // empty: nothing to call, as in DTM (an action succeeds at once, a compensation is skipped)
+            String action = checkUrl(s.action(), "steps[" + i + "].action");
+            String compensate = checkUrl(s.compensate(), "steps[" + i + "].compensate");
             String payload = payloads.isEmpty() || payloads.get(i) == null ? "" : payloads.get(i);
             steps.add(new Step(branchId(i), action, compensate, payload));
         }
@@ -122,11 +123,8 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
         return index < 9 ? "0" + (index + 1) : Integer.toString(index + 1);
     }
 
-    private static String checkUrl(String url, String field, boolean required) {
+    private static String checkUrl(String url, String field) {
         if (url == null || url.isEmpty()) {
-            if (required) {
-                throw new InvalidTransactionException(field + " is required: give the http(s) URL of the branch");
-            }
             return "";
         }
         URI uri;

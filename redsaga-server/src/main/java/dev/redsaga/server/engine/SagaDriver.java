@@ -277,8 +277,12 @@ final class SagaDriver {
     private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, BranchCall c, int attempt,
             long maxWaitMs) {
         Step step = def.steps().get(c.step());
-        BranchTransport.Request req = new BranchTransport.Request(
-                c.compensating() ? step.compensate() : step.action(), def.gid(), TransRequest.TRANS_TYPE_SAGA,
+        String url = c.compensating() ? step.compensate() : step.action();
+        if (url.isEmpty()) {
+            // DTM's empty branch: nothing to call, done (a compensation without a URL is never planned)
+            return CompletableFuture.completedFuture(new BranchTransport.Result(Outcome.SUCCESS, null));
+        }
+        BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), TransRequest.TRANS_TYPE_SAGA,
                 step.branchId(), c.op(), step.payload(), def.options().branchHeaders(),
                 def.options().requestTimeoutMs(), attempt, maxWaitMs);
         CompletableFuture<BranchTransport.Result> call;

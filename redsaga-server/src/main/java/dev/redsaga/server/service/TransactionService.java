@@ -110,10 +110,9 @@ public final class TransactionService {
         List<BranchView> branches = new ArrayList<>();
         for (int i = 0; i < def.size(); i++) {
             Step s = def.steps().get(i);
-            if (s.hasCompensation()) {
-                branches.add(new BranchView(gid, s.branchId(), BranchOp.COMPENSATE, s.compensate(),
-                        branchStatus(p.compensations().get(i))));
-            }
+            // a compensation branch for every step, as DTM lists them (one without a URL is never called)
+            branches.add(new BranchView(gid, s.branchId(), BranchOp.COMPENSATE, s.compensate(),
+                    branchStatus(p.compensations().get(i))));
             branches.add(new BranchView(gid, s.branchId(), BranchOp.ACTION, s.action(),
                     branchStatus(p.actions().get(i))));
         }
@@ -193,7 +192,9 @@ public final class TransactionService {
         }
         for (int i = 0; i < def.size(); i++) {
             Step s = def.steps().get(i);
-            checkBranchUrl("steps[" + i + "].action", s.action());
+            if (s.hasAction()) {
+                checkBranchUrl("steps[" + i + "].action", s.action());
+            }
             if (s.hasCompensation()) {
                 checkBranchUrl("steps[" + i + "].compensate", s.compensate());
             }

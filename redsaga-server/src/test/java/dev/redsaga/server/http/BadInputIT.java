@@ -70,7 +70,6 @@ class BadInputIT {
             timeout of wrong type     | {"gid":"bad-to1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"timeout_to_fail":"soon"} | 400 | wrong type at timeout_to_fail
             negative timeout          | {"gid":"bad-to2","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"timeout_to_fail":-1} | 400 | timeout_to_fail must be between
             action not http           | {"gid":"bad-url1","trans_type":"saga","steps":[{"action":"ftp://127.0.0.1/a"}]} | 400 | steps[0].action 'ftp://127.0.0.1/a' is not an http(s) URL
-            action missing            | {"gid":"bad-url2","trans_type":"saga","steps":[{"compensate":"http://127.0.0.1:1/a"}]} | 400 | steps[0].action is required
             compensate not a URL      | {"gid":"bad-url3","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a","compensate":"not a url"}]} | 400 | steps[0].compensate
             payload count mismatch    | {"gid":"bad-pl1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"payloads":["{}","{}"]} | 400 | one payload per step
             dependency cycle          | {"gid":"bad-cy1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"},{"action":"http://127.0.0.1:1/b"}],"concurrent":true,"custom_data":"{\\"orders\\":{\\"0\\":[1],\\"1\\":[0]}}"} | 400 | dependency cycle

@@ -128,4 +128,44 @@ class DtmCompatibilityIT {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("createTimeStart must be a time in milliseconds since 1970");
     }
+
+    /**
+     * DTM's {@code TestSagaEmptyUrl}: an empty action is an instant success, an empty compensation is never called;
+     * query lists a compensation branch for every step, as DTM does, never called here.
+     */
+    @Test
+    void anEmptyActionSucceedsAtOnceAndAnEmptyCompensationIsNeverCalled() throws Exception {
+        String gid = "empty-url-" + UUID.randomUUID();
+        String body = """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":""},{"action":"","compensate":""}],\
+                "payloads":["{\\"amount\\":30}","{\\"amount\\":30}"],"wait_result":true}"""
+                .formatted(gid, branches.url("/TransOut"));
+        HttpResponse<String> r = send("POST", "/api/dtmsvr/submit", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+
+        JsonNode q = get("query?gid=" + gid);
+        assertThat(q.get("transaction").get("status").asText()).isEqualTo("succeed");
+        assertThat(q.get("branches")).extracting(b -> b.get("status").asText())
+                .containsExactly("prepared", "succeed", "prepared", "succeed");
+        assertThat(q.get("branches")).extracting(b -> b.get("op").asText())
+                .containsExactly("compensate", "action", "compensate", "action");
+        assertThat(branches.trace(gid)).containsExactly("/TransOut action");
+    }
+
+    /** A failing step before an empty one: the compensations run where there are URLs, and the saga fails. */
+    @Test
+    void aSagaWithEmptyUrlsStillCompensatesWhereThereIsAUrl() throws Exception {
+        String gid = "empty-url-fail-" + UUID.randomUUID();
+        String transIn = "/TransIn-" + gid;
+        branches.script(transIn, ScriptedBranches.Answer.FAILURE);
+        String body = """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s"},{"action":"","compensate":""},\
+                {"action":"%s","compensate":""}],"payloads":["{}","{}","{}"],"wait_result":true}"""
+                .formatted(gid, branches.url("/TransOut"), branches.url("/TransOutRevert"), branches.url(transIn));
+        HttpResponse<String> r = send("POST", "/api/dtmsvr/submit", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+        assertThat(branches.trace(gid)).containsExactly("/TransOut action", transIn + " action",
+                "/TransOutRevert compensate");
+        assertThat(get("query?gid=" + gid).get("transaction").get("status").asText()).isEqualTo("failed");
+    }
 }
