@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -19,18 +20,22 @@ import java.util.Map;
  * it was accepted, whatever later versions check at submit or whatever defaults the server is started with.
  *
  * <p>Format 1: {@code {"v":1,"gid":..,"steps":[{"b":"01","a":url,"c":url,"p":payload}],"o":{"ttf":ms,"rt":ms,
- * "ri":ms,"rl":n,"h":{..},"cc":bool},"pred":[[..]],"cd":custom_data}}. A definition without {@code "v"} was
- * written by an earlier version as the wire request; it is read as one (and validated, as it was then).
+ * "ri":ms,"rl":n,"h":{..},"cc":bool},"pred":[[..]],"cd":custom_data}}, a saga. Format 2 adds the type,
+ * {@code "t":"tcc"}: only types other than saga are written as format 2, so that a build that knows format 1 only
+ * refuses them rather than run a TCC transaction as a saga. A definition without {@code "v"} was written by an
+ * earlier version as the wire request; it is read as one (and validated, as it was then).
  */
 public final class DefinitionCodec {
     static final int FORMAT = 1;
+    /** The format of a definition whose type is not saga. */
+    static final int TYPED_FORMAT = 2;
     private static final ObjectMapper MAPPER = WireJson.mapper();
 
     private DefinitionCodec() {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    private record Stored(@JsonProperty("v") int v, @JsonProperty("gid") String gid,
+    private record Stored(@JsonProperty("v") int v, @JsonProperty("t") String type, @JsonProperty("gid") String gid,
             @JsonProperty("steps") List<StoredStep> steps, @JsonProperty("o") StoredOptions options,
             @JsonProperty("pred") List<List<Integer>> predecessors, @JsonProperty("cd") String customData) {
     }
@@ -51,7 +56,8 @@ public final class DefinitionCodec {
         }
         SagaOptions o = def.options();
         boolean anyPredecessor = def.predecessors().stream().anyMatch(p -> !p.isEmpty());
-        Stored stored = new Stored(FORMAT, def.gid(), steps, new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
+        boolean saga = def.type() == TransType.SAGA;
+        Stored stored = new Stored(saga ? FORMAT : TYPED_FORMAT, saga ? null : def.type().wire(), def.gid(), steps, new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
                 o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(), o.concurrent()),
                 anyPredecessor ? def.predecessors() : null, def.customData());
         try {
@@ -73,12 +79,18 @@ public final class DefinitionCodec {
             if (s.v() == 0) {
                 return SagaDefinition.parse(MAPPER.readValue(stored, TransRequest.class), legacyDefaults);
             }
-            if (s.v() != FORMAT) {
+            if (s.v() != FORMAT && s.v() != TYPED_FORMAT) {
                 throw new IllegalStateException("stored definition has format " + s.v() + "; this version of "
-                        + "redsaga reads format " + FORMAT + " (a newer version wrote it?)");
+                        + "redsaga reads formats " + FORMAT + " and " + TYPED_FORMAT + " (a newer version wrote it?)");
             }
-            List<Step> steps = new ArrayList<>(s.steps().size());
-            for (StoredStep st : s.steps()) {
+            TransType type = s.type() == null ? TransType.SAGA : TransType.fromWire(s.type());
+            if (type == null) {
+                throw new IllegalStateException("stored definition has type " + s.type() + ", which this version of "
+                        + "redsaga does not run (a newer version wrote it?)");
+            }
+            List<StoredStep> storedSteps = s.steps() == null ? List.of() : s.steps();
+            List<Step> steps = new ArrayList<>(storedSteps.size());
+            for (StoredStep st : storedSteps) {
                 steps.add(new Step(st.branchId(), st.action(), st.compensate() == null ? "" : st.compensate(),
                         st.payload() == null ? "" : st.payload()));
             }
@@ -91,7 +103,7 @@ public final class DefinitionCodec {
             for (int i = 0; i < steps.size(); i++) {
                 preds.add(s.predecessors() == null ? List.of() : List.copyOf(s.predecessors().get(i)));
             }
-            return new SagaDefinition(s.gid(), List.copyOf(steps), options, List.copyOf(preds), s.customData());
+            return new SagaDefinition(s.gid(), type, List.copyOf(steps), options, List.copyOf(preds), s.customData());
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException("stored definition is not readable", e);
         }

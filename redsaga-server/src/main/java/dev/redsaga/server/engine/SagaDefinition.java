@@ -6,6 +6,7 @@ import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaCustomData;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,14 +18,20 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A validated saga: its steps, resolved options, for a concurrent saga each step's predecessors, and the
- * {@code custom_data} it was submitted with (shown back in queries). {@link #parse} is the one place a submitted
- * body is checked; every message names the field and the fix. Once stored, a definition is read back as stored
- * ({@link DefinitionCodec}), never validated again.
+ * A validated transaction: its type, its steps, resolved options, for a concurrent saga each step's predecessors,
+ * and the {@code custom_data} it was submitted with (shown back in queries). {@link #parse} is the one place a
+ * submitted body is checked; every message names the field and the fix. Once stored, a definition is read back as
+ * stored ({@link DefinitionCodec}), never validated again.
+ *
+ * <p>A TCC transaction is a saga whose steps are registered one by one while it is prepared ({@link #withBranch}):
+ * a step's action is the branch's confirm, its compensation the branch's cancel, its payload the branch's data.
  */
-public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, List<List<Integer>> predecessors,
-        String customData) {
+public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaOptions options,
+        List<List<Integer>> predecessors, String customData) {
+    /** Branches one transaction may have: DTM's two-digit branch ids. */
+    public static final int MAX_STEPS = 99;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern BRANCH_ID = Pattern.compile("[A-Za-z0-9_.:-]+");
     private static final long MAX_SECONDS = 365L * 24 * 3600;
     private static final int MAX_HEADERS = 32;
     private static final int MAX_HEADER_VALUE = 4_096;
@@ -47,18 +54,24 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
             throw new InvalidTransactionException(gidProblem);
         }
         if (r.transType() == null || r.transType().isEmpty()) {
-            throw new InvalidTransactionException("trans_type is required: use \"saga\"");
+            throw new InvalidTransactionException("trans_type is required: use \"saga\" or \"tcc\"");
         }
-        if (!TransRequest.TRANS_TYPE_SAGA.equals(r.transType())) {
+        TransType type = TransType.fromWire(r.transType());
+        if (type == null) {
             throw new InvalidTransactionException("trans_type '" + r.transType()
-                    + "' is not supported: redsaga runs \"saga\" transactions");
+                    + "' is not supported: redsaga runs \"saga\" and \"tcc\" transactions");
         }
         List<SagaStep> wireSteps = r.steps() == null ? List.of() : r.steps();
-        if (wireSteps.isEmpty()) {
+        if (type == TransType.TCC && !wireSteps.isEmpty()) {
+            throw new InvalidTransactionException("a tcc transaction has no steps: register each branch with "
+                    + "POST registerBranch (its confirm and cancel URLs) before calling its try");
+        }
+        if (type == TransType.SAGA && wireSteps.isEmpty()) {
             throw new InvalidTransactionException("steps is required: give at least one {\"action\":url,\"compensate\":url}");
         }
-        if (wireSteps.size() > 99) {
-            throw new InvalidTransactionException("steps has " + wireSteps.size() + " entries; at most 99 are allowed");
+        if (wireSteps.size() > MAX_STEPS) {
+            throw new InvalidTransactionException("steps has " + wireSteps.size() + " entries; at most " + MAX_STEPS
+                    + " are allowed");
         }
         List<String> payloads = r.payloads() == null ? List.of() : r.payloads();
         if (!payloads.isEmpty() && payloads.size() != wireSteps.size()) {
@@ -111,7 +124,45 @@ public record SagaDefinition(String gid, List<Step> steps, SagaOptions options, 
                 nonNegative(r.retryLimit(), "retry_limit"),
                 Collections.unmodifiableMap(headers),
                 concurrent);
-        return new SagaDefinition(r.gid(), List.copyOf(steps), options, preds, r.customData());
+        return new SagaDefinition(r.gid(), type, List.copyOf(steps), options, preds, r.customData());
+    }
+
+    /**
+     * This TCC transaction with one more branch, checked as a submitted step is. Registering a branch id again with
+     * the same URLs and data changes nothing (a client's retry).
+     *
+     * @throws InvalidTransactionException for a bad URL or branch id, a branch id registered with other URLs or
+     *                                     data, or one branch too many
+     */
+    public SagaDefinition withBranch(String branchId, String confirm, String cancel, String data) {
+        if (type != TransType.TCC) {
+            throw new InvalidTransactionException("transaction " + gid + " is a " + type.wire()
+                    + "; only a tcc transaction registers branches");
+        }
+        if (branchId == null || branchId.isEmpty() || branchId.length() > 64 || !BRANCH_ID.matcher(branchId).matches()) {
+            throw new InvalidTransactionException("branch_id '" + branchId + "' is invalid: use 1-64 of A-Z a-z 0-9 "
+                    + "_ . : - (DTM's clients send 01, 02, ...)");
+        }
+        Step step = new Step(branchId, checkUrl(confirm, "confirm"), checkUrl(cancel, "cancel"),
+                data == null ? "" : data);
+        for (Step s : steps) {
+            if (s.branchId().equals(branchId)) {
+                if (s.equals(step)) {
+                    return this;
+                }
+                throw new InvalidTransactionException("branch " + branchId + " of " + gid + " is registered already "
+                        + "with other URLs or data; give each branch its own branch_id");
+            }
+        }
+        if (steps.size() >= MAX_STEPS) {
+            throw new InvalidTransactionException("transaction " + gid + " has " + MAX_STEPS + " branches already; "
+                    + "at most " + MAX_STEPS + " are allowed");
+        }
+        List<Step> more = new ArrayList<>(steps);
+        more.add(step);
+        List<List<Integer>> preds = new ArrayList<>(predecessors);
+        preds.add(List.of());
+        return new SagaDefinition(gid, type, List.copyOf(more), options, List.copyOf(preds), customData);
     }
 
     private static String abbreviate(String s) {

@@ -1,7 +1,6 @@
 package dev.redsaga.server.engine;
 
 import dev.redsaga.protocol.Outcome;
-import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.engine.DriveListener.DriveEnd;
 import dev.redsaga.server.engine.DriveListener.DriveResult;
@@ -256,7 +255,7 @@ final class SagaDriver {
                 log.warn("compensation of {} branch {} answered FAILURE; it will be retried until it succeeds: {}",
                         def.gid(), def.steps().get(a.call().step()).branchId(), r.detail());
             } else {
-                log.debug("{} {} branch {}: {} {}", def.gid(), a.call().op().wire(),
+                log.debug("{} {} branch {}: {} {}", def.gid(), a.call().op(def.type()).wire(),
                         def.steps().get(a.call().step()).branchId(), r.outcome(), r.detail());
             }
         }
@@ -282,8 +281,8 @@ final class SagaDriver {
             // DTM's empty branch: nothing to call, done (a compensation without a URL is never planned)
             return CompletableFuture.completedFuture(new BranchTransport.Result(Outcome.SUCCESS, null));
         }
-        BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), TransRequest.TRANS_TYPE_SAGA,
-                step.branchId(), c.op(), step.payload(), def.options().branchHeaders(),
+        BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), def.type().wire(),
+                step.branchId(), c.op(def.type()), step.payload(), def.options().branchHeaders(),
                 def.options().requestTimeoutMs(), attempt, maxWaitMs);
         CompletableFuture<BranchTransport.Result> call;
         try {

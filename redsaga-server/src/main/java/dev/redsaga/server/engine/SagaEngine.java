@@ -1,6 +1,7 @@
 package dev.redsaga.server.engine;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.server.engine.DriveListener.DriveEnd;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
@@ -33,7 +34,6 @@ public final class SagaEngine implements AutoCloseable {
     /** How often the store's retention is applied; several instances may sweep, each removal is atomic. */
     private static final long SWEEP_INTERVAL_MS = 60_000;
     private static final int MAX_CAS_TRIES = 8;
-    private static final String TRANS_TYPE = "saga";
 
     private final TransactionStore store;
     private final EngineOptions options;
@@ -151,21 +151,11 @@ public final class SagaEngine implements AutoCloseable {
      */
     public SubmitResult submit(SagaDefinition def, boolean wait) {
         String definition = DefinitionCodec.encode(def);
-        // a place among the open sagas and a drive permit first: a saga is stored only if it can be driven at once,
-        // never stored and left waiting
-        Admission.Entry place = admission.enter(def.gid(), options.permitWaitMs());
-        if (place == Admission.Entry.REFUSED || !reservePermit()) {
-            if (place == Admission.Entry.TAKEN) {
-                admission.leave(def.gid());
-            }
-            throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "this coordinator has "
-                    + options.maxConcurrentDrives() + " sagas open already and none ended within "
-                    + options.permitWaitMs() + " ms; nothing was stored: send it again shortly (same gid)");
-        }
+        Admission.Entry place = enter(def.gid());
         boolean driving = false;
         try {
             long now = clock.millis();
-            TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.SUBMITTED, definition,
+            TransactionRecord fresh = new TransactionRecord(def.gid(), def.type().wire(), TransStatus.SUBMITTED, definition,
                     ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def), now, now,
                     null, null);
             Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
@@ -195,6 +185,106 @@ public final class SagaEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * A place among the open sagas and a drive permit: a transaction is stored (or submitted) only if it can be
+     * driven at once, never stored and left waiting. The caller gives both back unless a drive starts.
+     *
+     * @throws CommandRefusedException BUSY when none came free within {@code permitWaitMs}
+     */
+    private Admission.Entry enter(String gid) {
+        Admission.Entry place = admission.enter(gid, options.permitWaitMs());
+        if (place == Admission.Entry.REFUSED || !reservePermit()) {
+            if (place == Admission.Entry.TAKEN) {
+                admission.leave(gid);
+            }
+            throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "this coordinator has "
+                    + options.maxConcurrentDrives() + " sagas open already and none ended within "
+                    + options.permitWaitMs() + " ms; nothing was stored: send it again shortly (same gid)");
+        }
+        return place;
+    }
+
+    /**
+     * Submits a prepared TCC transaction: it confirms every registered branch. A submitted or ended one answers
+     * as it stands (a submit sent again); an aborting or failed one cannot be submitted.
+     *
+     * @throws CommandRefusedException NOT_FOUND, INVALID for a saga's gid, CONFLICT once it is aborting or failed
+     */
+    public SubmitResult submitPrepared(String gid, boolean wait) {
+        Admission.Entry place = enter(gid);
+        boolean driving = false;
+        try {
+            for (int i = 0; i < MAX_CAS_TRIES; i++) {
+                TransactionRecord r = find(gid);
+                SagaDefinition def = definitionOf(r);
+                if (def.type() != TransType.TCC) {
+                    throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "transaction " + gid
+                            + " is a " + def.type().wire() + ", not a tcc transaction");
+                }
+                switch (r.status()) {
+                    case SUBMITTED, SUCCEEDED -> {
+                        return resultOf(r.status(), wait);
+                    }
+                    case ABORTING, FAILED -> throw new CommandRefusedException(
+                            CommandRefusedException.Reason.CONFLICT, "transaction " + gid + " is "
+                            + r.status().wire() + " (" + r.reason() + "); it cannot be submitted");
+                    case PREPARED -> {
+                        long now = clock.millis();
+                        TransactionRecord submitted = r.next(TransStatus.SUBMITTED, r.progress(), owner,
+                                now + leaseMs(def), now, null);
+                        if (store.compareAndSet(submitted)) {
+                            driving = true;
+                            return driveFor(load(submitted), wait);
+                        }
+                    }
+                }
+            }
+            throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                    + " kept changing; send the submit again");
+        } finally {
+            if (!driving) {
+                drivePermits.release();
+                if (place == Admission.Entry.TAKEN) {
+                    admission.leave(gid);
+                }
+            }
+        }
+    }
+
+    /**
+     * Registers a branch of a prepared TCC transaction: its confirm and cancel URLs and its data, before the client
+     * calls its try. Registering the same branch again changes nothing.
+     *
+     * @throws CommandRefusedException NOT_FOUND; CONFLICT unless it is a prepared TCC transaction
+     * @throws InvalidTransactionException for a bad branch (URL, id, one too many, an id with other URLs)
+     */
+    public void registerBranch(String gid, String branchId, String confirm, String cancel, String data) {
+        for (int i = 0; i < MAX_CAS_TRIES; i++) {
+            TransactionRecord r = find(gid);
+            SagaDefinition def = definitionOf(r);
+            if (def.type() != TransType.TCC || r.status() != TransStatus.PREPARED) {
+                // DTM's words: its clients show them
+                throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "no trans with gid: "
+                        + gid + " status: prepared found (it is a " + def.type().wire() + ", " + r.status().wire()
+                        + "); branches are registered while a tcc transaction is prepared");
+            }
+            SagaDefinition more = def.withBranch(branchId, confirm, cancel, data);
+            if (more == def) {
+                return;
+            }
+            SagaProgress p = ProgressCodec.decode(r.progress());
+            SagaProgress grown = p.withStep();
+            TransactionRecord next = new TransactionRecord(r.gid(), r.transType(), r.status(),
+                    DefinitionCodec.encode(more), ProgressCodec.encode(grown), r.version() + 1, r.owner(),
+                    r.nextDueAt(), r.createdAt(), clock.millis(), r.finishedAt(), r.reason());
+            if (store.compareAndSet(next)) {
+                return;
+            }
+        }
+        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                + " kept changing; register the branch again");
+    }
+
     /** Takes a drive permit, waiting at most {@code permitWaitMs}; false if none came free. */
     private boolean reservePermit() {
         try {
@@ -216,12 +306,17 @@ public final class SagaEngine implements AutoCloseable {
         // a prepared saga whose submit never comes fails after its timeout_to_fail, or the server's lifetime
         long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs()
                 : options.preparedLifetimeMs();
-        TransactionRecord fresh = new TransactionRecord(def.gid(), TRANS_TYPE, TransStatus.PREPARED, definition,
-                ProgressCodec.encode(SagaProgress.initial(def.size()).releasedAt(1)), 1, null, now + timeout, now, now,
-                null, null);
+        TransactionRecord fresh = new TransactionRecord(def.gid(), def.type().wire(), TransStatus.PREPARED,
+                definition, ProgressCodec.encode(SagaProgress.initial(def.size()).releasedAt(1)), 1, null,
+                now + timeout, now, now, null, null);
         Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
         if (existing.isPresent()) {
-            requireSameBody(existing.get(), definition);
+            if (def.type() == TransType.TCC) {
+                // its branches are registered since: the same gid as a tcc transaction is the same prepare again
+                requireSameType(existing.get(), def);
+            } else {
+                requireSameBody(existing.get(), definition);
+            }
             if (existing.get().status() != TransStatus.PREPARED) {
                 throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + def.gid()
                         + " is already " + existing.get().status().wire() + "; it cannot be prepared again");
@@ -230,15 +325,36 @@ public final class SagaEngine implements AutoCloseable {
     }
 
     /**
-     * Aborts a transaction: a prepared one fails at once (nothing ran); a submitted one moves to aborting — which
-     * fences off whoever drives it now — and is compensated here. Aborting an aborting or failed one is a no-op.
+     * Aborts a transaction: a prepared saga fails at once (nothing ran); a submitted one moves to aborting — which
+     * fences off whoever drives it now — and is compensated here. A prepared TCC transaction moves to aborting and
+     * every registered branch is cancelled (the client called their tries); a submitted one confirms and cannot be
+     * aborted (DTM's rule). Aborting an aborting or failed one is a no-op.
      *
+     * @param reason the caller's {@code rollback_reason}, or {@code null}
      * @throws CommandRefusedException NOT_FOUND, or CONFLICT for a succeeded one (or one that kept changing)
      */
-    public void abort(String gid) {
+    public void abort(String gid, String reason) {
+        String why = reason == null || reason.isBlank() ? "aborted by request" : reason;
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
             long now = clock.millis();
+            if (TransType.TCC.wire().equals(r.transType()) && !r.status().isTerminal()
+                    && r.status() != TransStatus.ABORTING) {
+                if (r.status() == TransStatus.SUBMITTED) {
+                    throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "tcc transaction "
+                            + gid + " is submitted: it confirms every branch and cannot be aborted");
+                }
+                Transaction t = load(r);
+                TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(t.progress().held()),
+                        owner, now + leaseMs(t.definition()), now, why);
+                if (store.compareAndSet(aborting)) {
+                    if (reservePermit()) {
+                        startDrive(new Transaction(aborting, t.definition(), t.progress().held()));
+                    } // else stored as aborting: recovery cancels it once the lease ends
+                    return;
+                }
+                continue;
+            }
             switch (r.status()) {
                 case ABORTING, FAILED -> {
                     return;
@@ -256,7 +372,7 @@ public final class SagaEngine implements AutoCloseable {
                     Transaction t = load(r);
                     SagaProgress p = t.progress().asUncertain().held();
                     TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(p), owner,
-                            now + leaseMs(t.definition()), now, "aborted by request");
+                            now + leaseMs(t.definition()), now, why);
                     if (store.compareAndSet(aborting)) {
                         if (reservePermit()) {
                             startDrive(new Transaction(aborting, t.definition(), p));
@@ -328,6 +444,12 @@ public final class SagaEngine implements AutoCloseable {
             case FAILED -> SubmitResult.FAILED;
             default -> SubmitResult.ONGOING;
         };
+    }
+
+    private static void requireSameType(TransactionRecord stored, SagaDefinition def) {
+        if (stored.isRemoved() || !def.type().wire().equals(stored.transType())) {
+            requireSameBody(stored, DefinitionCodec.encode(def)); // says why, in the same words
+        }
     }
 
     private static void requireSameBody(TransactionRecord stored, String definition) {

@@ -2,6 +2,7 @@ package dev.redsaga.server.engine;
 
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.server.engine.BranchState.Phase;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,11 @@ import java.util.Set;
  * {@code succeeded}. An action FAILURE, an exhausted {@code retry_limit} or a passed {@code timeout_to_fail}
  * → {@code aborting}: compensate every attempted action (every action, when the progress is uncertain) in
  * reverse order (reverse dependency order), retrying each until it succeeds → {@code failed}.
+ *
+ * <p>TCC (each step a registered branch: action = confirm, compensation = cancel; the client called the tries):
+ * prepared past its {@code timeout_to_fail} → {@code aborting}; submitted → every confirm, last registered first,
+ * each retried until it succeeds (a confirm's FAILURE too: the try reserved what it confirms) → {@code succeed};
+ * aborting → every cancel, last registered first, retried until it succeeds → {@code failed}. DTM's order and rules.
  */
 public final class SagaMachine {
     private final Backoff backoff;
@@ -47,7 +53,8 @@ public final class SagaMachine {
         return switch (status) {
             case SUCCEEDED, FAILED -> new Plan.Done();
             case PREPARED -> planPrepared(def, createdAt, now);
-            case SUBMITTED -> planForward(def, p, createdAt, now, inFlight);
+            case SUBMITTED -> def.type() == TransType.TCC ? planConfirm(def, p, now, inFlight)
+                    : planForward(def, p, createdAt, now, inFlight);
             case ABORTING -> planBackward(def, p, now, inFlight);
         };
     }
@@ -69,8 +76,8 @@ public final class SagaMachine {
         long interval = def.options().retryIntervalMs();
         BranchState next = switch (outcome) {
             case SUCCESS -> new BranchState(Phase.SUCCEEDED, attempts, 0, null);
-            case FAILURE -> call.compensating()
-                    // a compensation must eventually succeed: its FAILURE is retried (and alerted on)
+            case FAILURE -> call.compensating() || def.type() == TransType.TCC
+                    // a compensation (and a TCC confirm) must eventually succeed: its FAILURE is retried
                     ? new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail)
                     : new BranchState(Phase.FAILED, attempts, 0, detail);
             case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, now + interval, detail);
@@ -93,6 +100,11 @@ public final class SagaMachine {
     private Plan planPrepared(SagaDefinition def, long createdAt, long now) {
         long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs() : preparedLifetimeMs;
         long deadline = createdAt + timeout;
+        if (def.type() == TransType.TCC) {
+            // the client may have called tries that were never confirmed: cancel every registered branch
+            return now >= deadline ? new Plan.Abort("Timeout after " + timeout / 1000 + " seconds")
+                    : new Plan.Wait(deadline);
+        }
         return now >= deadline
                 ? new Plan.Finish(TransStatus.FAILED, def.options().timeoutToFailMs() > 0
                         ? "prepared but not submitted within timeout_to_fail"
@@ -139,6 +151,16 @@ public final class SagaMachine {
         return callOrWait(candidates, false, p, now, deadline, inFlight);
     }
 
+    /** A submitted TCC transaction: confirm every branch, the last registered first, one at a time (as DTM). */
+    private static Plan planConfirm(SagaDefinition def, SagaProgress p, long now, Set<BranchCall> inFlight) {
+        for (int i = def.size() - 1; i >= 0; i--) {
+            if (!p.actions().get(i).isSucceeded()) {
+                return callOrWait(List.of(i), false, p, now, Long.MAX_VALUE, inFlight);
+            }
+        }
+        return new Plan.Finish(TransStatus.SUCCEEDED, null);
+    }
+
     private Plan planBackward(SagaDefinition def, SagaProgress p, long now, Set<BranchCall> inFlight) {
         int n = def.size();
         boolean[] done = new boolean[n];
@@ -170,6 +192,9 @@ public final class SagaMachine {
     private boolean needsCompensation(SagaDefinition def, SagaProgress p, int i) {
         if (!def.steps().get(i).hasCompensation()) {
             return false;
+        }
+        if (def.type() == TransType.TCC) {
+            return true; // the client called the branch's try (or may have): cancel it, empty or not
         }
         if (skipFailedStepCompensation && p.actions().get(i).phase() == Phase.FAILED) {
             return false; // EngineMutant: the failed step's compensation is skipped

@@ -30,8 +30,9 @@ public record SagaProgress(
     }
 
     public SagaProgress {
-        actions = List.copyOf(actions);
-        compensations = List.copyOf(compensations);
+        // a TCC transaction has no branches until they are registered: written without "a" and "c"
+        actions = actions == null ? List.of() : List.copyOf(actions);
+        compensations = compensations == null ? List.of() : List.copyOf(compensations);
     }
 
     public BranchState branch(BranchCall call) {
@@ -44,6 +45,15 @@ public record SagaProgress(
         return call.compensating()
                 ? new SagaProgress(actions, list, uncertain, releasedAt)
                 : new SagaProgress(list, compensations, uncertain, releasedAt);
+    }
+
+    /** This progress with one more step, never called (a TCC branch just registered). */
+    public SagaProgress withStep() {
+        List<BranchState> a = new ArrayList<>(actions);
+        a.add(BranchState.PENDING);
+        List<BranchState> c = new ArrayList<>(compensations);
+        c.add(BranchState.PENDING);
+        return new SagaProgress(a, c, uncertain, releasedAt);
     }
 
     public SagaProgress asUncertain() {

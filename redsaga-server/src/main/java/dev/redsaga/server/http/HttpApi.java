@@ -3,6 +3,8 @@ package dev.redsaga.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.redsaga.protocol.AbortRequest;
+import dev.redsaga.protocol.BranchRegistration;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
@@ -32,7 +34,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
     /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
     static final String PING = "/api/ping";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
-            "forceStop");
+            "forceStop", "registerBranch", "registerTccBranch");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     private final TransactionService service;
@@ -70,11 +72,17 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         reply(ex, 200, DtmReply.success());
                     }
                     case "abort" -> {
-                        service.abort(readTrans(ex));
+                        AbortRequest r = read(ex, AbortRequest.class);
+                        service.abort(r.gid(), r.rollbackReason());
                         reply(ex, 200, DtmReply.success());
                     }
                     case "forceStop" -> {
-                        service.forceStop(readTrans(ex).gid());
+                        service.forceStop(read(ex, AbortRequest.class).gid());
+                        reply(ex, 200, DtmReply.success());
+                    }
+                    // the second name is the one DTM's older clients use
+                    case "registerBranch", "registerTccBranch" -> {
+                        service.registerBranch(read(ex, BranchRegistration.class));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
@@ -181,12 +189,16 @@ public final class HttpApi implements HttpEndpoint.Handler {
     }
 
     private TransRequest readTrans(HttpEndpoint.Exchange ex) throws IOException {
+        return read(ex, TransRequest.class);
+    }
+
+    private <T> T read(HttpEndpoint.Exchange ex, Class<T> type) throws IOException {
         byte[] body = readBody(ex);
         if (body.length == 0) {
             throw RequestException.invalid("the request body is empty: send the transaction as JSON");
         }
         try {
-            TransRequest r = json.readValue(body, TransRequest.class);
+            T r = json.readValue(body, type);
             if (r == null) {
                 throw RequestException.invalid("the request body is JSON null: send the transaction as an object");
             }

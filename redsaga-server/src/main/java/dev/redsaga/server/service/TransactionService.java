@@ -1,6 +1,6 @@
 package dev.redsaga.server.service;
 
-import dev.redsaga.protocol.BranchOp;
+import dev.redsaga.protocol.BranchRegistration;
 import dev.redsaga.protocol.BranchStatus;
 import dev.redsaga.protocol.BranchView;
 import dev.redsaga.protocol.Gids;
@@ -9,8 +9,10 @@ import dev.redsaga.protocol.QueryReply;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.TransView;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.engine.BranchCall;
 import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
 import dev.redsaga.server.engine.InvalidTransactionException;
@@ -39,6 +41,8 @@ import java.util.function.Supplier;
 public final class TransactionService {
     /** The most a page of {@code all} may weigh in JSON bytes; a page is cut short beyond it. */
     static final long LIST_BYTE_BUDGET = 1 << 20;
+    /** The longest {@code rollback_reason} kept; a longer one is cut. */
+    static final int MAX_REASON = 1_000;
 
     private final TransactionStore store;
     private final SagaEngine engine;
@@ -61,8 +65,39 @@ public final class TransactionService {
      * acknowledged, no reply says it was not done.
      */
     public SubmitResult submit(TransRequest req) {
+        boolean wait = Boolean.TRUE.equals(req.waitResult());
+        if (TransType.TCC.wire().equals(req.transType())) {
+            // a tcc transaction was prepared and its branches registered: submit confirms them
+            String gid = requireGid(req.gid());
+            return guarded(gid, "the submit", () -> engine.submitPrepared(gid, wait));
+        }
         SagaDefinition def = parse(req);
-        return guarded(req.gid(), "the submit", () -> engine.submit(def, Boolean.TRUE.equals(req.waitResult())));
+        return guarded(req.gid(), "the submit", () -> engine.submit(def, wait));
+    }
+
+    /**
+     * Registers a branch of a prepared TCC transaction (its confirm and cancel URLs, under the same rules as a
+     * saga's URLs, and its data) before the client calls its try.
+     */
+    public void registerBranch(BranchRegistration req) {
+        String gid = requireGid(req.gid());
+        if (req.transType() != null && !req.transType().isEmpty() && !TransType.TCC.wire().equals(req.transType())) {
+            throw RequestException.invalid("trans_type '" + req.transType() + "' does not register branches here: "
+                    + "registerBranch is for tcc transactions");
+        }
+        for (String[] url : new String[][] {{"confirm", req.confirm()}, {"cancel", req.cancel()}}) {
+            if (url[1] != null && !url[1].isEmpty()) {
+                checkBranchUrl(url[0], url[1]);
+            }
+        }
+        guarded(gid, "the branch registration", () -> {
+            try {
+                engine.registerBranch(gid, req.branchId(), req.confirm(), req.cancel(), req.data());
+            } catch (InvalidTransactionException e) {
+                throw RequestException.invalid(e.getMessage());
+            }
+            return null;
+        });
     }
 
     /** Stores a saga as {@code prepared}: it runs only once submitted, and fails after {@code timeout_to_fail}. */
@@ -75,13 +110,18 @@ public final class TransactionService {
     }
 
     /**
-     * Aborts a transaction: a prepared one fails at once (nothing ran); a submitted one moves to aborting and
-     * compensates. Aborting an aborting or failed one is a no-op; a succeeded one cannot be aborted.
+     * Aborts a transaction: a prepared saga fails at once (nothing ran); a submitted one moves to aborting and
+     * compensates; a prepared TCC transaction cancels its branches, a submitted one cannot be aborted. Aborting an
+     * aborting or failed one is a no-op; a succeeded one cannot be aborted. {@code rollbackReason} (DTM's field) is
+     * stored as the reason.
      */
-    public void abort(TransRequest req) {
-        String gid = requireGid(req.gid());
+    public void abort(String gidParam, String rollbackReason) {
+        String gid = requireGid(gidParam);
+        // stored, shown in queries and logged: one line, bounded
+        String line = rollbackReason == null ? null : rollbackReason.replaceAll("\\p{Cntrl}", " ");
+        String reason = line == null ? null : line.substring(0, Math.min(line.length(), MAX_REASON));
         guarded(gid, "the abort", () -> {
-            engine.abort(gid);
+            engine.abort(gid, reason);
             return null;
         });
     }
@@ -111,9 +151,9 @@ public final class TransactionService {
         for (int i = 0; i < def.size(); i++) {
             Step s = def.steps().get(i);
             // a compensation branch for every step, as DTM lists them (one without a URL is never called)
-            branches.add(new BranchView(gid, s.branchId(), BranchOp.COMPENSATE, s.compensate(),
+            branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, true).op(def.type()), s.compensate(),
                     branchStatus(p.compensations().get(i))));
-            branches.add(new BranchView(gid, s.branchId(), BranchOp.ACTION, s.action(),
+            branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, false).op(def.type()), s.action(),
                     branchStatus(p.actions().get(i))));
         }
         return new QueryReply(view(r, def), branches);

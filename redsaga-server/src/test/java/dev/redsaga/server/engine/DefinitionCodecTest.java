@@ -50,7 +50,27 @@ class DefinitionCodecTest {
 
     @Test
     void aFormatFromANewerVersionIsAClearError() {
-        assertThatThrownBy(() -> DefinitionCodec.decode("{\"v\":2,\"gid\":\"g\"}", OPTIONS))
-                .hasMessageContaining("format 2").hasMessageContaining("reads format 1");
+        assertThatThrownBy(() -> DefinitionCodec.decode("{\"v\":3,\"gid\":\"g\"}", OPTIONS))
+                .hasMessageContaining("format 3").hasMessageContaining("reads formats 1 and 2");
+        assertThatThrownBy(() -> DefinitionCodec.decode("{\"v\":2,\"t\":\"workflow\",\"gid\":\"g\"}", OPTIONS))
+                .hasMessageContaining("type workflow");
+    }
+
+    /**
+     * A TCC definition keeps its type and its registered branches; it is written as format 2, which a build that
+     * reads only format 1 refuses instead of running it as a saga. A saga stays format 1.
+     */
+    @Test
+    void aTccDefinitionRoundTripsAsFormatTwo() {
+        SagaDefinition tcc = SagaDefinition.parse(new dev.redsaga.protocol.TransRequest("t-1", "tcc", null, null, null,
+                null, null, null, null, null, null, null), OPTIONS);
+        String empty = DefinitionCodec.encode(tcc);
+        assertThat(empty).contains("\"v\":2").contains("\"t\":\"tcc\"");
+        assertThat(DefinitionCodec.decode(empty, OPTIONS)).isEqualTo(tcc);
+        SagaDefinition two = tcc.withBranch("01", "http://a/c1", "http://a/x1", "{\"n\":1}")
+                .withBranch("02", "http://a/c2", "", "");
+        assertThat(DefinitionCodec.decode(DefinitionCodec.encode(two), OPTIONS)).isEqualTo(two);
+        assertThat(DefinitionCodec.encode(SagaMachineTest.saga(1, null, null, false, null))).contains("\"v\":1")
+                .doesNotContain("\"t\"");
     }
 }

@@ -193,4 +193,80 @@ class SagaMachineTest {
         SagaProgress p = answer(d, SagaProgress.initial(2), action(0), Outcome.TRANSIENT, 7).asUncertain().releasedAt(5);
         assertThat(ProgressCodec.decode(ProgressCodec.encode(p))).isEqualTo(p);
     }
+
+    // --- TCC: the branches are registered while prepared; confirms and cancels are retried until they succeed ---
+
+    static SagaDefinition tcc(int branches, Long timeoutToFail) {
+        SagaDefinition d = SagaDefinition.parse(new TransRequest("t1", "tcc", null, null, null, timeoutToFail, null,
+                null, null, null, null, null), OPTIONS);
+        for (int i = 0; i < branches; i++) {
+            d = d.withBranch(SagaDefinition.branchId(i), "http://127.0.0.1/confirm" + i,
+                    "http://127.0.0.1/cancel" + i, "{}");
+        }
+        return d;
+    }
+
+    @Test
+    void tccConfirmsEveryBranchLastRegisteredFirstRetryingAFailedConfirm() {
+        SagaDefinition d = tcc(3, null);
+        SagaProgress p = SagaProgress.initial(3);
+        assertThat(action(0).op(d.type()).wire()).isEqualTo("confirm");
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(2))));
+        // a confirm's FAILURE is not a failed transaction: the try reserved what it confirms; it is retried
+        p = answer(d, p, action(2), Outcome.FAILURE, 0);
+        assertThat(p.actions().get(2).phase()).isEqualTo(Phase.ATTEMPTED);
+        Plan retry = plan(d, TransStatus.SUBMITTED, p, 0);
+        assertThat(retry).isInstanceOf(Plan.Wait.class);
+        long later = ((Plan.Wait) retry).until();
+        assertThat(plan(d, TransStatus.SUBMITTED, p, later)).isEqualTo(new Plan.Call(List.of(action(2))));
+        p = answer(d, p, action(2), Outcome.SUCCESS, later);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, later)).isEqualTo(new Plan.Call(List.of(action(1))));
+        p = answer(d, p, action(1), Outcome.SUCCESS, later);
+        p = answer(d, p, action(0), Outcome.SUCCESS, later);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, later)).isEqualTo(new Plan.Finish(TransStatus.SUCCEEDED, null));
+    }
+
+    @Test
+    void tccAbortCancelsEveryRegisteredBranchLastFirstWhetherOrNotItsTryRan() {
+        SagaDefinition d = tcc(3, null);
+        SagaProgress p = SagaProgress.initial(3);
+        List<Integer> order = new ArrayList<>();
+        Plan next;
+        while ((next = plan(d, TransStatus.ABORTING, p, 0)) instanceof Plan.Call call) {
+            BranchCall c = call.calls().getFirst();
+            assertThat(c.compensating()).isTrue();
+            assertThat(c.op(d.type()).wire()).isEqualTo("cancel");
+            order.add(c.step());
+            p = answer(d, p, c, order.size() == 1 ? Outcome.FAILURE : Outcome.SUCCESS, 0);
+            if (order.size() == 1) {
+                p = answer(d, p, c, Outcome.SUCCESS, 0); // the failed cancel, retried
+            }
+        }
+        assertThat(order).containsExactly(2, 1, 0);
+        assertThat(next).isEqualTo(new Plan.Finish(TransStatus.FAILED, null));
+    }
+
+    @Test
+    void aPreparedTccPastItsTimeoutIsAbortedNotFailedTheTriesMayHaveRun() {
+        SagaDefinition d = tcc(2, 5L);
+        assertThat(machine.plan(d, TransStatus.PREPARED, SagaProgress.initial(2), 1_000, 5_999, Set.of()))
+                .isEqualTo(new Plan.Wait(6_000));
+        assertThat(machine.plan(d, TransStatus.PREPARED, SagaProgress.initial(2), 1_000, 6_000, Set.of()))
+                .isEqualTo(new Plan.Abort("Timeout after 5 seconds"));
+    }
+
+    @Test
+    void tccBranchesAreCheckedWhenRegisteredAndARetriedRegistrationChangesNothing() {
+        SagaDefinition d = tcc(1, null);
+        assertThat(d.withBranch("01", "http://127.0.0.1/confirm0", "http://127.0.0.1/cancel0", "{}")).isSameAs(d);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> d.withBranch("01", "http://127.0.0.1/other", "http://127.0.0.1/cancel0", "{}"))
+                .hasMessageContaining("registered already with other URLs");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> d.withBranch("02", "ftp://127.0.0.1/x", "", "{}")).hasMessageContaining("confirm 'ftp");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> d.withBranch("a b", "http://127.0.0.1/x", "", "{}")).hasMessageContaining("branch_id 'a b'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> saga(1, null, null, false, null)
+                .withBranch("02", "http://127.0.0.1/x", "", "{}")).hasMessageContaining("only a tcc transaction");
+    }
 }

@@ -75,6 +75,18 @@ public abstract class TransactionStoreContract {
         assertThat(store.claimDue(Long.MAX_VALUE / 2, "me", Long.MAX_VALUE / 2, 10)).isEmpty();
     }
 
+    /** The whole record is replaced, the definition too (a TCC transaction's grows as branches are registered). */
+    @Test
+    void compareAndSetReplacesEveryField() {
+        TransactionRecord r = record("cas-all", TransStatus.PREPARED, 9_000L, 1_000);
+        store.insertIfAbsent(r);
+        TransactionRecord next = new TransactionRecord(r.gid(), r.transType(), TransStatus.SUBMITTED,
+                "{\"gid\":\"cas-all\",\"more\":1}", "{\"a\":[]}", 2, "me", 12_000L, r.createdAt(), 2_000, null,
+                "why");
+        assertThat(store.compareAndSet(next)).isTrue();
+        assertThat(store.find("cas-all")).contains(next);
+    }
+
     @Test
     void insertThenFind() {
         TransactionRecord r = record("g1", TransStatus.SUBMITTED, 5_000L, 1_000);

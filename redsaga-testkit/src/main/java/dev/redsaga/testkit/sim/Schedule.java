@@ -220,8 +220,7 @@ final class Schedule {
                         world.trace(saga.gid() + " submit acknowledged by " + c.node);
                     }
                     default -> {
-                        c.service.abort(new TransRequest(saga.gid(), "saga", null, null, null, null, null, null,
-                                null, null, null, null));
+                        c.service.abort(saga.gid(), null);
                         world.trace(saga.gid() + " abort accepted by " + c.node);
                     }
                 }

@@ -53,8 +53,9 @@ public final class JdbcTransactionStore implements TransactionStore {
         this.description = description;
         this.insertSql = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
         this.findSql = "SELECT " + COLUMNS + " FROM " + table + " WHERE gid = ?";
+        // the definition too: a TCC transaction's grows as its branches are registered
         this.updateSql = "UPDATE " + table + " SET status = ?, progress = ?, version = ?, owner = ?, next_due = ?, "
-                + "updated_at = ?, finished_at = ?, reason = ? WHERE gid = ? AND version = ?";
+                + "updated_at = ?, finished_at = ?, reason = ?, definition = ? WHERE gid = ? AND version = ?";
         this.claimSelectSql = "SELECT " + COLUMNS + " FROM " + table
                 + " WHERE next_due <= ? ORDER BY next_due LIMIT ?" + dialect.claimLock();
         this.claimUpdateSql = "UPDATE " + table
@@ -174,8 +175,9 @@ public final class JdbcTransactionStore implements TransactionStore {
                 ps.setLong(6, n.updatedAt());
                 setLong(ps, 7, n.finishedAt());
                 ps.setString(8, n.reason());
-                ps.setString(9, n.gid());
-                ps.setLong(10, n.version() - 1);
+                ps.setString(9, n.definition());
+                ps.setString(10, n.gid());
+                ps.setLong(11, n.version() - 1);
                 return ps.executeUpdate() == 1;
             } catch (SQLException e) {
                 throw writeFailure("update " + n.gid(), e);
