@@ -295,14 +295,19 @@ public final class RedisTransactionStore implements TransactionStore {
     /**
      * Rewrites the succeeded transactions of a store written by an earlier build, which spelled the status
      * {@code succeeded} (DTM spells it {@code succeed}), in batches so that other clients interleave; a store with
-     * none costs one short script per shard. The final statuses of removed gids are read in either spelling.
+     * none costs one read per shard. The final statuses of removed gids are read in either spelling.
      */
     private RedisTransactionStore respelled() {
         for (int shard = 0; shard < shards; shard++) {
+            String legacy = statusKeyPrefix(shard) + TransStatus.LEGACY_SUCCEEDED;
+            // a read first: a store with nothing to rewrite writes nothing (and waits for no replica)
+            Long present = call(() -> redis.exists(legacy), "look for succeeded transactions to respell");
+            if (present == null || present == 0) {
+                continue;
+            }
             Long n;
             do {
-                n = eval(RESPELL, ScriptOutputType.INTEGER, new String[] {
-                        statusKeyPrefix(shard) + TransStatus.LEGACY_SUCCEEDED,
+                n = eval(RESPELL, ScriptOutputType.INTEGER, new String[] {legacy,
                         indexKey(shard, TransStatus.SUCCEEDED)},
                         List.of(tag(shard) + ":t:", Integer.toString(SWEEP_BATCH)), "respell succeeded transactions");
             } while (n != null && n == SWEEP_BATCH);
