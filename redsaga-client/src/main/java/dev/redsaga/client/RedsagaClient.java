@@ -1,12 +1,15 @@
 package dev.redsaga.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.redsaga.protocol.AbortRequest;
+import dev.redsaga.protocol.BranchRegistration;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.ListReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.QueryReply;
 import dev.redsaga.protocol.TransRequest;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -111,7 +114,55 @@ public final class RedsagaClient {
                 false);
     }
 
+    /**
+     * Runs a TCC transaction under {@code gid}: prepares it, runs {@code body} — which calls each branch's try with
+     * {@link Tcc#callBranch} — and submits it when {@code body} returns: the coordinator then confirms every branch.
+     * When {@code body} throws (a try refused, anything else), it aborts the transaction — the coordinator cancels
+     * every registered branch — and rethrows. Like DTM's {@code TccGlobalTransaction}.
+     *
+     * <pre>{@code
+     * client.tcc(client.newGid(), t -> {
+     *     t.callBranch("{\"n\":1}", stock + "/try", stock + "/confirm", stock + "/cancel");
+     *     t.callBranch("{\"n\":1}", order + "/try", order + "/confirm", order + "/cancel");
+     * });
+     * }</pre>
+     *
+     * @throws Exception what {@code body} threw, after the abort
+     */
+    public void tcc(String gid, Tcc.Body body) throws Exception {
+        TransRequest tcc = new TransRequest(gid, TransType.TCC.wire(), null, null, null, null, null, null, null, null,
+                null, null);
+        post("prepare", gid, tcc, false);
+        Tcc t = new Tcc(this, gid);
+        try {
+            body.run(t);
+        } catch (Exception | Error e) {
+            abort(gid, TransType.TCC, String.valueOf(e.getMessage()));
+            throw e;
+        }
+        post("submit", gid, tcc, false);
+    }
+
+    /** Registers a branch of a prepared TCC transaction (see {@link Tcc#callBranch}). */
+    void registerBranch(BranchRegistration branch) {
+        post("registerBranch", branch.gid(), branch, false);
+    }
+
+    /** Calls a branch directly, as a TCC try: the coordinator is not involved. */
+    HttpResponse<String> callTry(URI url, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(url).timeout(timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void abort(String gid, TransType type, String reason) {
+        post("abort", gid, new AbortRequest(gid, type.wire(), reason), false);
+    }
+
     SubmitResult post(String route, TransRequest body, boolean outcomeExpected) {
+        return post(route, body.gid(), body, outcomeExpected);
+    }
+
+    private SubmitResult post(String route, String gid, Object body, boolean outcomeExpected) {
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(body);
@@ -126,16 +177,16 @@ public final class RedsagaClient {
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw unreachable(e); // never sent
         } catch (IOException e) {
-            throw new OutcomeUnknownException(body.gid(), 0, route + " " + body.gid() + ": no answer from the "
+            throw new OutcomeUnknownException(gid, 0, route + " " + gid + ": no answer from the "
                     + "coordinator (" + e + "); it may have been done: query the gid, or send the same request again",
                     e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new OutcomeUnknownException(body.gid(), 0, "interrupted while waiting for " + route + " "
-                    + body.gid() + "; it may have been done: query the gid", e);
+            throw new OutcomeUnknownException(gid, 0, "interrupted while waiting for " + route + " "
+                    + gid + "; it may have been done: query the gid", e);
         }
         if (r.statusCode() == GATEWAY_TIMEOUT) {
-            throw new OutcomeUnknownException(body.gid(), r.statusCode(), route + " " + body.gid()
+            throw new OutcomeUnknownException(gid, r.statusCode(), route + " " + gid
                     + ": outcome unknown (HTTP 504): " + messageOf(r.body()), null);
         }
         Outcome o = Outcome.classify(r.statusCode(), r.body());
@@ -148,7 +199,7 @@ public final class RedsagaClient {
         if (outcomeExpected && r.statusCode() == Outcome.FAILURE.httpStatus()) {
             return SubmitResult.FAILURE;
         }
-        throw refused(route + " " + body.gid(), r);
+        throw refused(route + " " + gid, r);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) {

@@ -2,6 +2,7 @@ package dev.redsaga.server.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.redsaga.protocol.BranchDeadline;
+import dev.redsaga.protocol.BranchIds;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaCustomData;
 import dev.redsaga.protocol.SagaStep;
@@ -28,6 +29,8 @@ import java.util.regex.Pattern;
  */
 public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaOptions options,
         List<List<Integer>> predecessors, String customData) {
+    /** How long a TCC transaction may stay prepared without a {@code timeout_to_fail} of its own (DTM's 35 s). */
+    public static final long DEFAULT_TCC_TIMEOUT_MS = 35_000;
     /** Branches one transaction may have: DTM's two-digit branch ids. */
     public static final int MAX_STEPS = 99;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -118,7 +121,8 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                 || (custom != null && Boolean.TRUE.equals(custom.concurrent()));
         List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
         SagaOptions options = new SagaOptions(
-                seconds(r.timeoutToFail(), "timeout_to_fail", 0),
+                // DTM's default for a transaction that is not a saga: tries hold resources until confirmed or cancelled
+                seconds(r.timeoutToFail(), "timeout_to_fail", type == TransType.TCC ? DEFAULT_TCC_TIMEOUT_MS : 0),
                 requestTimeout(r.requestTimeout(), defaults),
                 seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
                 nonNegative(r.retryLimit(), "retry_limit"),
@@ -171,7 +175,7 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
 
     /** DTM's branch id of step {@code index} (0-based): "01", "02", ... */
     public static String branchId(int index) {
-        return index < 9 ? "0" + (index + 1) : Integer.toString(index + 1);
+        return BranchIds.of(index);
     }
 
     private static String checkUrl(String url, String field) {

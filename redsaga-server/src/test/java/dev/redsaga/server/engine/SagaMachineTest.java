@@ -253,6 +253,8 @@ class SagaMachineTest {
                 .isEqualTo(new Plan.Wait(6_000));
         assertThat(machine.plan(d, TransStatus.PREPARED, SagaProgress.initial(2), 1_000, 6_000, Set.of()))
                 .isEqualTo(new Plan.Abort("Timeout after 5 seconds"));
+        // without a timeout of its own, DTM's 35 s: its tries hold what they reserved until confirmed or cancelled
+        assertThat(tcc(0, null).options().timeoutToFailMs()).isEqualTo(35_000);
     }
 
     @Test

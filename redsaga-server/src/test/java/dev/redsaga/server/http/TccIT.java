@@ -1,8 +1,11 @@
 package dev.redsaga.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.Tcc;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
@@ -154,5 +157,36 @@ class TccIT {
         Await.until(Duration.ofSeconds(10), gid + " cancelled after its timeout", () -> "failed".equals(status(gid)));
         assertThat(branches.trace(gid)).containsExactly("/x1 cancel");
         assertThat(query(gid).get("transaction").toString()).contains("Timeout after 1 seconds");
+    }
+
+    /** The SDK's TCC: the tries called in order, submit on success; on a refused try, abort and rethrow. */
+    @Test
+    void theSdkRunsATccTransactionAndAbortsItWhenATryIsRefused() throws Exception {
+        RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+        String ok = "sdk-tcc-" + UUID.randomUUID();
+        client.tcc(ok, t -> {
+            assertThat(t.callBranch("{\"n\":1}", branches.url("/t1"), branches.url("/c1"), branches.url("/x1")))
+                    .contains("SUCCESS");
+            t.callBranch("{\"n\":2}", branches.url("/t2"), branches.url("/c2"), branches.url("/x2"));
+        });
+        Await.until(Duration.ofSeconds(10), ok + " confirmed", () -> "succeed".equals(status(ok)));
+        assertThat(branches.trace(ok)).containsExactly("/t1 try", "/t2 try", "/c2 confirm", "/c1 confirm");
+        assertThat(branches.calls(ok).get(1).branchId()).isEqualTo("02");
+        assertThat(branches.calls(ok).get(1).body()).isEqualTo("{\"n\":2}");
+
+        String refused = "sdk-tcc-refused-" + UUID.randomUUID();
+        String t2 = "/t2-" + refused;
+        branches.script(t2, ScriptedBranches.Answer.FAILURE);
+        assertThatThrownBy(() -> client.tcc(refused, t -> {
+            t.callBranch("{}", branches.url("/t1"), branches.url("/c1"), branches.url("/x1"));
+            t.callBranch("{}", branches.url(t2), branches.url("/c2"), branches.url("/x2"));
+            t.callBranch("{}", branches.url("/t3"), branches.url("/c3"), branches.url("/x3")); // never reached
+        })).isInstanceOfSatisfying(Tcc.TryRefusedException.class, e -> {
+            assertThat(e.branchId()).isEqualTo("02");
+            assertThat(e.httpStatus()).isEqualTo(409);
+        });
+        Await.until(Duration.ofSeconds(10), refused + " cancelled", () -> "failed".equals(status(refused)));
+        assertThat(branches.trace(refused)).containsExactly("/t1 try", t2 + " try", "/x2 cancel", "/x1 cancel");
+        assertThat(query(refused).get("transaction").toString()).contains("answered HTTP 409");
     }
 }
