@@ -76,8 +76,12 @@ abstract class JdbcBarrierContract {
 
     /** One branch request: the business records one effect row, then answers {@code answer}. */
     Outcome call(String gid, String op, Outcome answer) throws SQLException {
+        return call(op.equals("action") || op.equals("compensate") ? "saga" : "tcc", gid, op, answer);
+    }
+
+    Outcome call(String transType, String gid, String op, Outcome answer) throws SQLException {
         try (Connection c = connect()) {
-            return barrier.call(c, BranchBarrier.of("saga", gid, "01", op), tx -> {
+            return barrier.call(c, BranchBarrier.of(transType, gid, "01", op), tx -> {
                 try (PreparedStatement ps = tx.prepareStatement("INSERT INTO " + effectsTable + " VALUES (?, ?)")) {
                     ps.setString(1, gid);
                     ps.setString(2, op);
@@ -136,6 +140,30 @@ abstract class JdbcBarrierContract {
         // no header (a DTM coordinator) or an unreadable one: no deadline
         assertThat(BranchBarrier.from(query, null).deadline()).isZero();
         assertThat(BranchBarrier.from(query, "soon").deadlinePassed()).isFalse();
+    }
+
+    /**
+     * TCC: try, confirm and cancel each run once; a cancel whose try never ran is empty and refuses the late try
+     * (the origin of cancel is try), so nothing stays reserved that no confirm or cancel will ever settle.
+     */
+    @Test
+    void tccOpsRunOnceAndAnEarlyCancelBlocksTheLateTry() throws SQLException {
+        assertThat(call("t1", "try")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("t1", "try")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("t1", "confirm")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("t1", "confirm")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("t1", "try")).isEqualTo(1);
+        assertThat(effects("t1", "confirm")).isEqualTo(1);
+
+        assertThat(call("t2", "cancel")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("t2", "cancel")).as("empty cancel").isZero();
+        assertThat(call("t2", "try")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("t2", "try")).as("the late try is refused").isZero();
+
+        assertThat(call("t3", "try")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("t3", "cancel")).isEqualTo(Outcome.SUCCESS);
+        assertThat(call("t3", "cancel")).isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("t3", "cancel")).isEqualTo(1);
     }
 
     @Test

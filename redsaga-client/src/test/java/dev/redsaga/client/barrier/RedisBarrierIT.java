@@ -205,4 +205,35 @@ class RedisBarrierIT {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * TCC on a counter: the try reserves (available down), the confirm books it (sold up), the cancel gives it back;
+     * each runs once, a cancel before its try is empty and the late try is refused (its origin is the try).
+     */
+    @Test
+    void tccTryConfirmAndCancelRunOnceAndAnEarlyCancelBlocksTheLateTry() {
+        String sold = prefix + ":sold:{sku}";
+        BranchBarrier tryOp = BranchBarrier.of("tcc", "t1", "01", "try");
+        assertThat(barrier.decrementIfEnough(tryOp, stock, 3)).isEqualTo(Outcome.SUCCESS);
+        assertThat(barrier.decrementIfEnough(tryOp, stock, 3)).as("a duplicate try").isEqualTo(Outcome.SUCCESS);
+        BranchBarrier confirm = BranchBarrier.of("tcc", "t1", "01", "confirm");
+        assertThat(barrier.increment(confirm, sold, 3)).isEqualTo(Outcome.SUCCESS);
+        assertThat(barrier.increment(confirm, sold, 3)).as("a duplicate confirm").isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).isEqualTo(7);
+        assertThat(connection.sync().get(sold)).isEqualTo("3");
+
+        assertThat(barrier.increment(BranchBarrier.of("tcc", "t2", "01", "cancel"), stock, 4))
+                .isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).as("an empty cancel: its try never ran").isEqualTo(7);
+        assertThat(barrier.decrementIfEnough(BranchBarrier.of("tcc", "t2", "01", "try"), stock, 4))
+                .isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).as("the late try is refused: it would hang, never confirmed or cancelled")
+                .isEqualTo(7);
+
+        assertThat(barrier.decrementIfEnough(BranchBarrier.of("tcc", "t3", "01", "try"), stock, 2))
+                .isEqualTo(Outcome.SUCCESS);
+        assertThat(barrier.increment(BranchBarrier.of("tcc", "t3", "01", "cancel"), stock, 2))
+                .isEqualTo(Outcome.SUCCESS);
+        assertThat(available()).as("a try then its cancel: all given back").isEqualTo(7);
+    }
 }
