@@ -8,6 +8,7 @@ import dev.redsaga.protocol.QueryReply;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
 import java.util.UUID;
@@ -36,7 +37,7 @@ class ReadmeTourIT {
                     .submit();             // SUCCESS, FAILURE (compensated) or ONGOING (still retrying)
 
             QueryReply q = client.query(gid);
-            System.out.println(q.transaction().status());   // succeeded
+            System.out.println(q.transaction().status());   // SUCCEEDED (on the wire "succeed", as DTM spells it)
             // --- end ---
 
             assertThat(result).isEqualTo(SubmitResult.SUCCESS);
@@ -49,6 +50,21 @@ class ReadmeTourIT {
                     .waitResult().submit()).isEqualTo(SubmitResult.FAILURE);
             assertThat(branches.trace(failing)).containsExactly("/order/create action", "/stock/deduct-fail action",
                     "/stock/restore compensate", "/order/cancel compensate");
+
+            // --- README: TCC ---
+            String tcc = client.newGid();
+            client.tcc(tcc, t -> {          // prepare; submit when this returns, abort if it throws
+                t.callBranch("{\"sku\":\"A\",\"n\":1}",                 // the body of try, confirm and cancel
+                        svc + "/stock/reserve", svc + "/stock/confirm", svc + "/stock/release");
+                t.callBranch("{\"user\":1,\"sku\":\"A\"}",
+                        svc + "/order/try", svc + "/order/confirm", svc + "/order/cancel");
+            });                             // the coordinator now confirms both, the last first
+            // --- end ---
+
+            Await.until(java.time.Duration.ofSeconds(10), "the tcc to be confirmed",
+                    () -> client.query(tcc).transaction().status() == TransStatus.SUCCEEDED);
+            assertThat(branches.trace(tcc)).containsExactly("/stock/reserve try", "/order/try try",
+                    "/order/confirm confirm", "/stock/confirm confirm");
         }
     }
 }
