@@ -272,8 +272,8 @@ public final class SagaEngine implements AutoCloseable {
             if (more == def) {
                 return;
             }
-            SagaProgress p = ProgressCodec.decode(r.progress());
-            SagaProgress grown = p.withStep();
+            // nobody holds a prepared transaction: written as released, or the next claim would take it for orphaned
+            SagaProgress grown = ProgressCodec.decode(r.progress()).withStep().releasedAt(r.version() + 1);
             TransactionRecord next = new TransactionRecord(r.gid(), r.transType(), r.status(),
                     DefinitionCodec.encode(more), ProgressCodec.encode(grown), r.version() + 1, r.owner(),
                     r.nextDueAt(), r.createdAt(), clock.millis(), r.finishedAt(), r.reason());

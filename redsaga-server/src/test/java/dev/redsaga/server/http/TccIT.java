@@ -91,6 +91,11 @@ class TccIT {
         // the older clients' route name
         assertThat(post("registerTccBranch", branch(gid, "02", branches.url("/c2"), "")).statusCode())
                 .isEqualTo(200);
+        // still released after each registration (written by the write that released it, the last one): a claim of
+        // it is not taken for the recovery of an orphan
+        var stored = server.store().find(gid).orElseThrow();
+        assertThat(dev.redsaga.server.engine.ProgressCodec.decode(stored.progress()).releasedAt())
+                .isEqualTo(stored.version());
 
         HttpResponse<String> submit = post("submit", tcc(gid, ",\"wait_result\":true"));
         assertThat(submit.statusCode()).as(submit.body()).isEqualTo(200);

@@ -19,10 +19,11 @@ import javax.sql.DataSource;
  * <ol>
  *   <li>every acknowledged saga is in the store, and terminal;</li>
  *   <li>succeeded: exactly one order row, status success; the stock moved by exactly -qty for this gid;</li>
- *   <li>failed: no order row left at success (at most one row, cancelled); the stock's net move for this gid
- *       is 0 (deducted and restored, or never touched);</li>
- *   <li>globally: available ≥ 0, initial − available = Σ qty of succeeded sagas, orders at success = succeeded
- *       sagas, cancelled orders = failed sagas whose order action ran.</li>
+ *   <li>failed: no order row, or exactly one, cancelled; the stock's net move for this gid is 0 (deducted and
+ *       restored, or never touched);</li>
+ *   <li>TCC: nothing this gid froze stays frozen, whatever its outcome (every try confirmed or cancelled);</li>
+ *   <li>globally: available ≥ 0, frozen = 0, initial − available = Σ qty of succeeded sagas, orders at success =
+ *       succeeded sagas, cancelled orders = failed sagas whose order action ran.</li>
  * </ol>
  * Every violation is listed by gid.
  */
@@ -34,7 +35,8 @@ public final class Auditor {
 
     /** {@code lost}: acknowledged sagas missing from the store (each is also among the violations). */
     public record Report(int requests, int stockInitial, int succeeded, int failed, int pending, int lost,
-            int stockAvailable, int stockSold, int ordersSuccess, int ordersCancelled, List<String> violations) {
+            int stockAvailable, int stockFrozen, int stockSold, int ordersSuccess, int ordersCancelled,
+            List<String> violations) {
     }
 
     private Auditor() {
@@ -43,8 +45,10 @@ public final class Auditor {
     public static Report audit(TransactionStore store, List<Submitted> sagas, DataSource orders, DataSource stock,
             String productId, int initial) throws SQLException {
         Map<String, List<String>> orderRows = orderRows(orders);
-        Map<String, Integer> netMoves = netMoves(stock);
-        int available = available(stock, productId);
+        Map<String, int[]> netMoves = netMoves(stock);
+        int[] level = stockLevel(stock, productId);
+        int available = level[0];
+        int frozen = level[1];
         List<String> violations = new ArrayList<>();
         int succeeded = 0;
         int failed = 0;
@@ -63,7 +67,11 @@ public final class Auditor {
             }
             TransStatus status = r.get().status();
             List<String> rows = orderRows.getOrDefault(s.gid(), List.of());
-            int net = netMoves.getOrDefault(s.gid(), 0);
+            int[] moves = netMoves.getOrDefault(s.gid(), new int[2]);
+            int net = moves[0];
+            if (moves[1] != 0 && status.isTerminal()) {
+                violations.add(s.gid() + ": " + status.wire() + " but " + moves[1] + " units it froze are still frozen");
+            }
             switch (status) {
                 case SUCCEEDED -> {
                     succeeded++;
@@ -80,7 +88,7 @@ public final class Auditor {
                     if (!rows.isEmpty()) {
                         failedWithOrder++;
                     }
-                    if (rows.contains(OrderService.STATUS_SUCCESS) || rows.size() > 1) {
+                    if (!rows.isEmpty() && !rows.equals(List.of(OrderService.STATUS_CANCELLED))) {
                         violations.add(s.gid() + ": failed but its order rows are " + rows);
                     }
                     if (net != 0) {
@@ -104,9 +112,12 @@ public final class Auditor {
                 }
             }
         }
-        int sold = initial - available;
+        int sold = initial - available - frozen;
         if (available < 0) {
             violations.add("stock: available is " + available + ", below zero");
+        }
+        if (frozen != 0) {
+            violations.add("stock: " + frozen + " units still frozen after the run");
         }
         if (sold != soldBySagas) {
             violations.add("stock: " + sold + " sold but succeeded sagas bought " + soldBySagas);
@@ -118,8 +129,8 @@ public final class Auditor {
             violations.add("orders: " + ordersCancelled + " cancelled but " + failedWithOrder
                     + " failed sagas created an order");
         }
-        return new Report(sagas.size(), initial, succeeded, failed, pending, lost, available, sold, ordersSuccess,
-                ordersCancelled, List.copyOf(violations));
+        return new Report(sagas.size(), initial, succeeded, failed, pending, lost, available, frozen, sold,
+                ordersSuccess, ordersCancelled, List.copyOf(violations));
     }
 
     private static Map<String, List<String>> orderRows(DataSource ds) throws SQLException {
@@ -134,27 +145,30 @@ public final class Auditor {
         return out;
     }
 
-    private static Map<String, Integer> netMoves(DataSource ds) throws SQLException {
-        Map<String, Integer> out = new HashMap<>();
+    /** Per gid: the net change of available, and of frozen. */
+    private static Map<String, int[]> netMoves(DataSource ds) throws SQLException {
+        Map<String, int[]> out = new HashMap<>();
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT gid, SUM(delta) FROM stock_moves GROUP BY gid");
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT gid, SUM(delta), SUM(frozen_delta) FROM stock_moves GROUP BY gid");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.put(rs.getString(1), rs.getInt(2));
+                out.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)});
             }
         }
         return out;
     }
 
-    private static int available(DataSource ds, String productId) throws SQLException {
+    /** The product's available and frozen units. */
+    private static int[] stockLevel(DataSource ds, String productId) throws SQLException {
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT available FROM stock WHERE product_id = ?")) {
+             PreparedStatement ps = c.prepareStatement("SELECT available, frozen FROM stock WHERE product_id = ?")) {
             ps.setString(1, productId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new SQLException("product " + productId + " is missing from the stock table");
                 }
-                return rs.getInt(1);
+                return new int[] {rs.getInt(1), rs.getInt(2)};
             }
         }
     }

@@ -18,8 +18,13 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the seed's experiment: purchase sagas (create order -> deduct stock) at high concurrency "
                 + "against a small stock, on a coordinator and two services with their own databases;",
-            "then audit the databases and the coordinator's store saga by saga. Exit code 1 if anything is inconsistent."})
+            "then audit the databases and the coordinator's store saga by saga. Exit code 1 if anything is inconsistent.",
+            "With --mode tcc the same purchase as TCC: try (pending order, frozen stock), then confirm or cancel."})
 public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--mode", defaultValue = "saga", description = "saga, or tcc: each purchase as a TCC transaction "
+            + "(default: ${DEFAULT-VALUE})")
+    String mode;
 
     @Option(names = "--requests", defaultValue = "1000", description = "purchase sagas to submit (default: ${DEFAULT-VALUE})")
     int requests;
@@ -93,12 +98,13 @@ public final class DemoCommand implements Callable<Integer> {
                 coordinatorStore = "h2:" + tempStore.resolve("coordinator");
             }
             settings = new Experiment.Settings(requests, concurrency, stock, backend, faults, !noBarrier,
-                    coordinatorStore, requestTimeout.toMillis(), drainTimeout);
+                    coordinatorStore, requestTimeout.toMillis(), drainTimeout).withMode(mode(mode));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        err.printf("redsaga demo: %d purchases at concurrency %d for a stock of %d; services on %s%s; faults: %s%n",
-                requests, concurrency, stock, settings.backend().name().toLowerCase(),
+        err.printf("redsaga demo: %d purchases (%s) at concurrency %d for a stock of %d; services on %s%s; faults: %s%n",
+                requests, settings.mode().name().toLowerCase(), concurrency, stock,
+                settings.backend().name().toLowerCase(),
                 noBarrier ? " WITHOUT the barrier" : " with the barrier", settings.faults());
         Experiment.Result result;
         try {
@@ -125,8 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("  sagas succeeded       %6d%n", r.succeeded());
         out.printf("  sagas failed          %6d   (compensated)%n", r.failed());
         out.printf("  sagas pending         %6d%n", r.pending());
-        out.printf("  stock sold            %6d   of %d (available %d)%n", r.stockSold(), r.stockInitial(),
-                r.stockAvailable());
+        out.printf("  stock sold            %6d   of %d (available %d, frozen %d)%n", r.stockSold(), r.stockInitial(),
+                r.stockAvailable(), r.stockFrozen());
         out.printf("  orders success        %6d   cancelled %d%n", r.ordersSuccess(), r.ordersCancelled());
         out.printf("  elapsed               %6.1f s  (%.0f sagas/s)%n", result.elapsedMs() / 1000.0,
                 result.throughputPerSecond());
@@ -141,6 +147,7 @@ public final class DemoCommand implements Callable<Integer> {
                 : "  INCONSISTENT: see the violations above.");
         if (json) {
             ObjectNode o = WireJson.mapper().createObjectNode();
+            o.put("mode", settings.mode().name().toLowerCase());
             o.put("requests", r.requests());
             o.put("concurrency", concurrency);
             o.put("db", settings.backend().name().toLowerCase());
@@ -150,6 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
             o.put("failed", r.failed());
             o.put("pending", r.pending());
             o.put("stock_available", r.stockAvailable());
+            o.put("stock_frozen", r.stockFrozen());
             o.put("stock_sold", r.stockSold());
             o.put("orders_success", r.ordersSuccess());
             o.put("orders_cancelled", r.ordersCancelled());
@@ -162,6 +170,14 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         return r.violations().isEmpty() ? 0 : 1;
+    }
+
+    private static Experiment.Mode mode(String m) {
+        return switch (m) {
+            case "saga" -> Experiment.Mode.SAGA;
+            case "tcc" -> Experiment.Mode.TCC;
+            default -> throw new IllegalArgumentException("--mode must be saga or tcc, was '" + m + "'");
+        };
     }
 
     private static void deleteQuietly(Path dir) {

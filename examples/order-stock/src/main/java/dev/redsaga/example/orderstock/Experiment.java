@@ -1,7 +1,8 @@
 package dev.redsaga.example.orderstock;
 
 import dev.redsaga.client.RedsagaClient;
-import dev.redsaga.client.RedsagaException;
+import dev.redsaga.client.Tcc;
+import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.config.ServerConfig;
@@ -20,19 +21,29 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The seed's experiment: N purchase sagas (create order → deduct stock) at a given concurrency against a
- * stock of S, on a coordinator and two services with their own databases; then the {@link Auditor}.
+ * stock of S, on a coordinator and two services with their own databases; then the {@link Auditor}. As TCC: the
+ * client tries the order (a pending row) and the stock (frozen units), the coordinator confirms or cancels both.
  */
 public final class Experiment {
     public static final String PRODUCT = OrderStockSystem.PRODUCT;
+
+    /** How each purchase runs. */
+    public enum Mode {
+        /** a saga: create the order, deduct the stock; compensations cancel and restore */
+        SAGA,
+        /** TCC: try both (pending order, frozen stock), then confirm both, or cancel both */
+        TCC
+    }
 
     /**
      * @param coordinatorStore the coordinator's store URI ({@code h2:<dir>/coordinator} by default: embedded)
      * @param requestTimeoutMs branch request timeout (short, so injected timeouts resolve quickly)
      * @param drainTimeout     how long to wait for every saga to end after the last submit
      * @param branchFlow       how the coordinator paces its calls to the services
+     * @param mode             saga or TCC
      */
     public record Settings(int requests, int concurrency, int stock, Backend backend, Faults faults, boolean barrier,
-            String coordinatorStore, long requestTimeoutMs, Duration drainTimeout, FlowControl branchFlow) {
+            String coordinatorStore, long requestTimeoutMs, Duration drainTimeout, FlowControl branchFlow, Mode mode) {
         public Settings {
             if (requests < 1) {
                 throw new IllegalArgumentException("--requests must be at least 1, was " + requests);
@@ -45,11 +56,17 @@ public final class Experiment {
             }
         }
 
-        /** Settings with the server's default pacing. */
+        /** Settings of a saga run with the server's default pacing. */
         public Settings(int requests, int concurrency, int stock, Backend backend, Faults faults, boolean barrier,
                 String coordinatorStore, long requestTimeoutMs, Duration drainTimeout) {
             this(requests, concurrency, stock, backend, faults, barrier, coordinatorStore, requestTimeoutMs,
-                    drainTimeout, FlowControl.defaults(ServerConfig.DEFAULT_BRANCH_LIMIT));
+                    drainTimeout, FlowControl.defaults(ServerConfig.DEFAULT_BRANCH_LIMIT), Mode.SAGA);
+        }
+
+        /** These settings, run as {@code m}. */
+        public Settings withMode(Mode m) {
+            return new Settings(requests, concurrency, stock, backend, faults, barrier, coordinatorStore,
+                    requestTimeoutMs, drainTimeout, branchFlow, m);
         }
     }
 
@@ -95,12 +112,26 @@ public final class Experiment {
                         Purchase p = new Purchase(user, PRODUCT, 1);
                         boolean acknowledged = false;
                         try {
-                            client.saga(gid)
-                                    .step(orderService.url("/order/create"), orderService.url("/order/cancel"), p)
-                                    .step(stockService.url("/stock/deduct"), stockService.url("/stock/restore"), p)
-                                    .submit();
+                            if (s.mode() == Mode.TCC) {
+                                String body = WireJson.mapper().writeValueAsString(p);
+                                try {
+                                    client.tcc(gid, t -> {
+                                        t.callBranch(body, orderService.url("/order/try"),
+                                                orderService.url("/order/confirm"), orderService.url("/order/cancel"));
+                                        t.callBranch(body, stockService.url("/stock/try"),
+                                                stockService.url("/stock/confirm"), stockService.url("/stock/cancel"));
+                                    });
+                                } catch (Tcc.TryRefusedException refused) {
+                                    // a try refused (no stock, an injected fault): aborted, the branches cancelled
+                                }
+                            } else {
+                                client.saga(gid)
+                                        .step(orderService.url("/order/create"), orderService.url("/order/cancel"), p)
+                                        .step(stockService.url("/stock/deduct"), stockService.url("/stock/restore"), p)
+                                        .submit();
+                            }
                             acknowledged = true;
-                        } catch (RedsagaException e) {
+                        } catch (Exception e) {
                             if (submitErrors.incrementAndGet() == 1) {
                                 firstSubmitError.set(e.getMessage());
                             }

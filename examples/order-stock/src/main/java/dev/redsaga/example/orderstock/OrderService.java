@@ -14,6 +14,8 @@ import java.sql.Statement;
 public final class OrderService {
     public static final String STATUS_SUCCESS = "success";
     public static final String STATUS_CANCELLED = "cancelled";
+    /** A TCC try's order: neither confirmed nor cancelled yet. */
+    public static final String STATUS_PENDING = "pending";
 
     private OrderService() {
     }
@@ -28,19 +30,22 @@ public final class OrderService {
         }
     }
 
-    public static final Business CREATE = (tx, call) -> {
-        try (PreparedStatement ps = tx.prepareStatement(
-                "INSERT INTO orders (gid, user_id, product_id, qty, status) VALUES (?, ?, ?, ?, ?)")) {
-            ps.setString(1, call.gid());
-            ps.setLong(2, call.purchase().userId());
-            ps.setString(3, call.purchase().productId());
-            ps.setInt(4, call.purchase().qty());
-            ps.setString(5, STATUS_SUCCESS);
+    public static final Business CREATE = (tx, call) -> insert(tx, call, STATUS_SUCCESS);
+
+    /** TCC try: the order row, pending until its confirm or cancel. */
+    public static final Business TRY = (tx, call) -> insert(tx, call, STATUS_PENDING);
+
+    /** TCC confirm: the pending order succeeds. */
+    public static final Business CONFIRM = (tx, call) -> {
+        try (PreparedStatement ps = tx.prepareStatement("UPDATE orders SET status = ? WHERE gid = ?")) {
+            ps.setString(1, STATUS_SUCCESS);
+            ps.setString(2, call.gid());
             ps.executeUpdate();
         }
         return Outcome.SUCCESS;
     };
 
+    /** A saga's compensation and a TCC cancel alike: the gid's order is cancelled. */
     public static final Business CANCEL = (tx, call) -> {
         try (PreparedStatement ps = tx.prepareStatement("UPDATE orders SET status = ? WHERE gid = ?")) {
             ps.setString(1, STATUS_CANCELLED);
@@ -49,4 +54,17 @@ public final class OrderService {
         }
         return Outcome.SUCCESS;
     };
+
+    private static Outcome insert(Connection tx, Business.BranchCall call, String status) throws SQLException {
+        try (PreparedStatement ps = tx.prepareStatement(
+                "INSERT INTO orders (gid, user_id, product_id, qty, status) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, call.gid());
+            ps.setLong(2, call.purchase().userId());
+            ps.setString(3, call.purchase().productId());
+            ps.setInt(4, call.purchase().qty());
+            ps.setString(5, status);
+            ps.executeUpdate();
+        }
+        return Outcome.SUCCESS;
+    }
 }

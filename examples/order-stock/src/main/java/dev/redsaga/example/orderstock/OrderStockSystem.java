@@ -102,11 +102,16 @@ public final class OrderStockSystem implements AutoCloseable {
         // backlog of retries is flooded the moment it listens, and the other one must not start in that flood
         orderService = new ParticipantServer(orders, poolSize, runner(barrier, orders), faults, requestTimeoutMs)
                 .route("/order/create", OrderService.CREATE)
-                .route("/order/cancel", OrderService.CANCEL);
+                .route("/order/cancel", OrderService.CANCEL)
+                .route("/order/try", OrderService.TRY)
+                .route("/order/confirm", OrderService.CONFIRM);
         resources.add(orderService);
         stockService = new ParticipantServer(stock, poolSize, runner(barrier, stock), faults, requestTimeoutMs)
                 .route("/stock/deduct", StockService.DEDUCT)
-                .route("/stock/restore", StockService.RESTORE);
+                .route("/stock/restore", StockService.RESTORE)
+                .route("/stock/try", StockService.TRY)
+                .route("/stock/confirm", StockService.CONFIRM)
+                .route("/stock/cancel", StockService.CANCEL);
         resources.add(stockService);
         orderService.start(orderPort);
         stockService.start(stockPort);

@@ -29,7 +29,7 @@ class OverloadIT {
     private Experiment.Result run(String name, FlowControl flow) throws Exception {
         Faults slowNaive = Faults.none().withService(50, true);
         return Experiment.run(new Experiment.Settings(REQUESTS, CONCURRENCY, STOCK, Backend.H2, slowNaive, true,
-                "h2:" + dir.resolve(name), 1_000, DRAIN, flow), (a, b, c, d) -> { });
+                "h2:" + dir.resolve(name), 1_000, DRAIN, flow, Experiment.Mode.SAGA), (a, b, c, d) -> { });
     }
 
     @Test
