@@ -21,9 +21,9 @@ public interface BranchTransport {
     /**
      * @param url       the branch URL as submitted
      * @param gid       the global transaction id
-     * @param transType {@code saga}
+     * @param transType {@code saga} or {@code tcc}
      * @param branchId  "01", "02", ...
-     * @param op        action or compensate
+     * @param op        action or compensate (a TCC transaction's: confirm or cancel)
      * @param payload   the step's raw body
      * @param headers   the transaction's {@code branch_headers}
      * @param timeoutMs the transaction's {@code request_timeout}

@@ -11,5 +11,10 @@ public enum EngineMutant {
     /** Compensations start before {@code aborting} is stored (a crash then lets recovery drive the saga forward). */
     COMPENSATE_BEFORE_ABORT_STORED,
     /** An abort goes ahead while calls are in flight, taking those calls for never started. */
-    NOT_AWAITING_IN_FLIGHT
+    NOT_AWAITING_IN_FLIGHT,
+    /**
+     * A TCC transaction that times out while prepared fails as a prepared saga does, without cancelling: what its
+     * tries reserved stays reserved.
+     */
+    TCC_TIMEOUT_WITHOUT_CANCEL
 }

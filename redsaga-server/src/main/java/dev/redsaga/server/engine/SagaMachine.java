@@ -27,6 +27,7 @@ public final class SagaMachine {
     private final Backoff backoff;
     private final long preparedLifetimeMs;
     private final boolean skipFailedStepCompensation;
+    private final boolean tccTimeoutWithoutCancel;
 
     public SagaMachine(Backoff backoff) {
         this(backoff, EngineOptions.DEFAULT_PREPARED_LIFETIME_MS, java.util.Set.of());
@@ -40,6 +41,7 @@ public final class SagaMachine {
         this.backoff = backoff;
         this.preparedLifetimeMs = preparedLifetimeMs;
         this.skipFailedStepCompensation = mutants.contains(EngineMutant.SKIP_FAILED_STEP_COMPENSATION);
+        this.tccTimeoutWithoutCancel = mutants.contains(EngineMutant.TCC_TIMEOUT_WITHOUT_CANCEL);
     }
 
     /**
@@ -100,7 +102,7 @@ public final class SagaMachine {
     private Plan planPrepared(SagaDefinition def, long createdAt, long now) {
         long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs() : preparedLifetimeMs;
         long deadline = createdAt + timeout;
-        if (def.type() == TransType.TCC) {
+        if (def.type() == TransType.TCC && !tccTimeoutWithoutCancel) {
             // the client may have called tries that were never confirmed: cancel every registered branch
             return now >= deadline ? new Plan.Abort("Timeout after " + timeout / 1000 + " seconds")
                     : new Plan.Wait(deadline);
@@ -193,7 +195,7 @@ public final class SagaMachine {
         if (!def.steps().get(i).hasCompensation()) {
             return false;
         }
-        if (def.type() == TransType.TCC) {
+        if (def.type() == TransType.TCC && !tccTimeoutWithoutCancel) {
             return true; // the client called the branch's try (or may have): cancel it, empty or not
         }
         if (skipFailedStepCompensation && p.actions().get(i).phase() == Phase.FAILED) {

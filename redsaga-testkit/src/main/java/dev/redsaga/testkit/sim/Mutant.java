@@ -14,6 +14,8 @@ public enum Mutant {
             EngineMutant.COMPENSATE_BEFORE_ABORT_STORED),
     NOT_AWAITING_IN_FLIGHT("an abort goes ahead while calls are in flight, taking them for never started",
             EngineMutant.NOT_AWAITING_IN_FLIGHT),
+    TCC_TIMEOUT_WITHOUT_CANCEL("a TCC transaction that times out while prepared fails without cancelling its "
+            + "branches", EngineMutant.TCC_TIMEOUT_WITHOUT_CANCEL),
     WRITE_WITHOUT_VERSION_CHECK("the store accepts a write whatever the stored version (no fencing)", null),
     EMPTY_COMPENSATION_WITHOUT_COMMIT("the barrier answers an empty compensation without committing its record",
             null),

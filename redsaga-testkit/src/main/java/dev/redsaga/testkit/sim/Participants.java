@@ -17,7 +17,8 @@ import java.util.Map;
  * The simulated services: every branch keeps its business effect in an H2 database behind the real
  * {@link JdbcBarrier} (or, for a barrier mutant, the simulator's copy with that bug). An action writes two effect
  * rows, {@code a} then {@code b}, and may refuse (FAILURE) or die half-way with an {@code Error}; a compensation
- * writes its two rows. The checker reads the rows back.
+ * writes its two rows. A TCC branch's try is an action (it may refuse), its confirm and cancel write their rows.
+ * The checker reads the rows back.
  */
 final class Participants implements AutoCloseable {
     private final Connection db;
@@ -55,21 +56,26 @@ final class Participants implements AutoCloseable {
     }
 
     /** One delivered branch request; its answer as the coordinator would classify it. */
-    Outcome handle(String gid, String branchId, BranchOp op, Behaviour behaviour) {
-        BranchBarrier b = new BranchBarrier("saga", gid, branchId, op);
+    Outcome handle(String transType, String gid, String branchId, BranchOp op, Behaviour behaviour) {
+        BranchBarrier b = new BranchBarrier(transType, gid, branchId, op);
         JdbcBarrier.Business business = tx -> {
             write(gid, branchId, op, "a");
             if (behaviour == Behaviour.DIE_HALF_WAY) {
                 throw new AssertionError("simulated: the business died half-way");
             }
             write(gid, branchId, op, "b");
-            return op == BranchOp.ACTION && behaviour == Behaviour.REFUSE ? Outcome.FAILURE : Outcome.SUCCESS;
+            return refusable(op) && behaviour == Behaviour.REFUSE ? Outcome.FAILURE : Outcome.SUCCESS;
         };
         try {
             return mutated != null ? mutated.call(db, b, business) : barrier.call(db, b, business);
         } catch (SQLException | RuntimeException | Error e) {
             return Outcome.TRANSIENT; // the service answers 500; the coordinator retries
         }
+    }
+
+    /** The ops whose business may say no: a saga's action and a TCC try (a confirm or cancel must succeed). */
+    static boolean refusable(BranchOp op) {
+        return op == BranchOp.ACTION || op == BranchOp.TRY;
     }
 
     private void write(String gid, String branchId, BranchOp op, String part) throws SQLException {

@@ -1,9 +1,14 @@
 package dev.redsaga.testkit.sim;
 
+import dev.redsaga.protocol.BranchOp;
+import dev.redsaga.protocol.BranchRegistration;
+import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.engine.BranchTransport;
+import dev.redsaga.server.engine.DefinitionCodec;
 import dev.redsaga.server.engine.DriveListener;
 import dev.redsaga.server.engine.EngineMutant;
 import dev.redsaga.server.engine.EngineOptions;
@@ -20,10 +25,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One seeded schedule: a few sagas submitted to two coordinator instances sharing one store, under a random
- * schedule of network, service, store and process faults; then the faults heal, the world runs on until every
- * transaction has ended (or a bound of simulated time passes), and the invariants are checked against the store
- * and the services' database. The same seed gives the same run.
+ * One seeded schedule: a few sagas and TCC transactions sent to two coordinator instances sharing one store, under
+ * a random schedule of network, service, store and process faults; then the faults heal, the world runs on until
+ * every transaction has ended (or a bound of simulated time passes), and the invariants are checked against the
+ * store and the services' database. The same seed gives the same run.
+ *
+ * <p>A TCC transaction's client (a node of its own, which does not crash but may give up half-way) prepares it,
+ * registers each branch and calls its try over the same faulty network, then submits — or aborts after a try that
+ * did not succeed.
  */
 final class Schedule {
     private static final long FAULTS_FOR_MS = 20_000;
@@ -41,21 +50,37 @@ final class Schedule {
     private final Coordinator[] nodes = new Coordinator[NODES];
     private final List<Saga> sagas = new ArrayList<>();
     private final long start;
+    /** Where TCC clients call their tries from. */
+    private final SimScheduler.Node client;
 
-    /** One saga of the workload and what its client was told. */
+    /** One transaction of the workload and what its client was told. */
     private static final class Saga {
         final TransRequest request;
         final boolean prepareFirst;
+        /** For a TCC transaction, how many branches its client means to call; 0 for a saga. */
+        final int tccBranches;
         boolean acknowledged;
         boolean submitDone;
+        /** TCC: the branches whose try succeeded so far. */
+        int triedBranches;
+        /**
+         * TCC: the branch whose registration or try is under way (-1: none). A request sent again because its answer
+         * was late may be answered twice; the client acts on the first answer only, as one client process would.
+         */
+        int busyWith = -1;
 
-        Saga(TransRequest request, boolean prepareFirst) {
+        Saga(TransRequest request, boolean prepareFirst, int tccBranches) {
             this.request = request;
             this.prepareFirst = prepareFirst;
+            this.tccBranches = tccBranches;
         }
 
         String gid() {
             return request.gid();
+        }
+
+        boolean isTcc() {
+            return tccBranches > 0;
         }
     }
 
@@ -100,6 +125,7 @@ final class Schedule {
         this.world = new World(seed, participants, tracing);
         this.store = new SimStore(mutant, world::trace, world.sched::now);
         this.start = world.sched.now();
+        this.client = world.sched.node("client");
     }
 
     /** Runs the schedule and checks it; the result lists every violation found. */
@@ -146,6 +172,10 @@ final class Schedule {
     private void planWorkload() {
         int count = 1 + world.random.nextInt(3);
         for (int i = 0; i < count; i++) {
+            if (world.random.nextInt(3) == 0) {
+                planTcc("t" + Long.toString(seed, 36) + "-" + i);
+                continue;
+            }
             int steps = 1 + world.random.nextInt(3);
             String gid = "s" + Long.toString(seed, 36) + "-" + i;
             List<SagaStep> list = new ArrayList<>();
@@ -173,7 +203,7 @@ final class Schedule {
             TransRequest req = new TransRequest(gid, "saga", list, payloads, null, timeoutToFail, null, null,
                     retryLimit, null, concurrent ? Boolean.TRUE : null, orders);
             SagaDefinition.parse(req, ENGINE); // a bad workload is the simulator's bug: fail loudly here
-            Saga saga = new Saga(req, prepareFirst);
+            Saga saga = new Saga(req, prepareFirst, 0);
             sagas.add(saga);
             long at = start + world.random.nextLong(5_000);
             if (prepareFirst) {
@@ -188,6 +218,70 @@ final class Schedule {
                 });
             }
         }
+    }
+
+    /** A TCC transaction: prepared at a random time; an abort from elsewhere (an operator) now and then. */
+    private void planTcc(String gid) {
+        int branches = 1 + world.random.nextInt(3);
+        Long timeoutToFail = world.random.nextBoolean() ? 5L + world.random.nextInt(20) : null;
+        TransRequest req = new TransRequest(gid, "tcc", null, null, null, timeoutToFail, null, null, null, null, null,
+                null);
+        SagaDefinition.parse(req, ENGINE);
+        Saga saga = new Saga(req, true, branches);
+        sagas.add(saga);
+        long at = start + world.random.nextLong(5_000);
+        world.sched.at(at, null, () -> send(saga, "prepare", 0));
+        if (world.random.nextInt(6) == 0) {
+            world.sched.at(at + world.random.nextLong(8_000), null, () -> {
+                world.count(World.Fault.ABORT);
+                send(saga, "abort", 0);
+            });
+        }
+    }
+
+    /** The TCC client's next move: register and try the next branch, or submit once every try succeeded. */
+    private void tccNext(Saga saga) {
+        if (saga.submitDone) {
+            return;
+        }
+        if (world.faulty() && world.random.nextInt(20) == 0) {
+            // the client process dies half-way: the transaction's timeout cancels what it registered
+            world.count(World.Fault.CLIENT_GAVE_UP);
+            world.trace(saga.gid() + " client gave up after " + saga.triedBranches + " tries");
+            saga.submitDone = true;
+            return;
+        }
+        if (saga.triedBranches == saga.tccBranches) {
+            send(saga, "submit", 0);
+        } else if (saga.busyWith != saga.triedBranches) {
+            saga.busyWith = saga.triedBranches;
+            send(saga, "register", 0);
+        }
+    }
+
+    /** The client calls a registered branch's try itself, over the same faulty network as the coordinators. */
+    private void callTry(Saga saga, int index) {
+        if (saga.submitDone || saga.triedBranches != index) {
+            return; // a second answer to a registration sent twice
+        }
+        String branch = SagaDefinition.branchId(index);
+        BranchTransport.Request tryCall = new BranchTransport.Request("http://svc" + index + ".sim/try",
+                saga.gid(), "tcc", branch, BranchOp.TRY, "{}", Map.of(), ENGINE.defaultRequestTimeoutMs(), 0, 0);
+        world.transport(client).call(tryCall).thenAccept(r -> {
+            if (saga.submitDone || saga.triedBranches != index) {
+                return;
+            }
+            if (r.outcome() == Outcome.SUCCESS) {
+                saga.triedBranches++;
+                world.trace(saga.gid() + " try " + branch + " succeeded");
+                tccNext(saga);
+            } else {
+                // refused, or no answer: it may still land later (the barrier refuses it after the cancel)
+                world.trace(saga.gid() + " try " + branch + " " + r.outcome() + ": the client aborts");
+                saga.submitDone = true;
+                send(saga, "abort", 0);
+            }
+        });
     }
 
     /**
@@ -211,8 +305,20 @@ final class Schedule {
                     case "prepare" -> {
                         c.service.prepare(saga.request);
                         world.trace(saga.gid() + " prepared via " + c.node);
-                        world.sched.at(world.sched.now() + 500 + world.random.nextLong(4_000), null,
-                                () -> send(saga, "submit", 0));
+                        if (saga.isTcc()) {
+                            client.execute(() -> tccNext(saga)); // a second answer finds the flow under way
+                        } else {
+                            world.sched.at(world.sched.now() + 500 + world.random.nextLong(4_000), null,
+                                    () -> send(saga, "submit", 0));
+                        }
+                    }
+                    case "register" -> {
+                        int i = saga.triedBranches;
+                        c.service.registerBranch(new BranchRegistration(saga.gid(), "tcc", SagaDefinition.branchId(i),
+                                "{}", "http://svc" + i + ".sim/confirm", "http://svc" + i + ".sim/cancel"));
+                        world.trace(saga.gid() + " branch " + SagaDefinition.branchId(i) + " registered via " + c.node);
+                        client.execute(() -> callTry(saga, i));
+                        return; // not the submit
                     }
                     case "submit" -> {
                         c.service.submit(saga.request);
@@ -230,6 +336,12 @@ final class Schedule {
             } catch (RequestException | StoreException e) {
                 world.trace(saga.gid() + " " + what + " refused by " + c.node + ": " + e.getMessage());
                 if ("abort".equals(what)) {
+                    return;
+                }
+                if ("register".equals(what) && e instanceof RequestException r
+                        && r.kind() == RequestException.Kind.CONFLICT) {
+                    // no longer prepared (timed out, aborted): the client stops; the coordinator cancels
+                    saga.submitDone = true;
                     return;
                 }
                 if (e instanceof RequestException r && r.kind() != RequestException.Kind.UNAVAILABLE
@@ -341,7 +453,11 @@ final class Schedule {
                         + " s after the faults healed");
                 continue;
             }
-            checkForward(gid, store.history(gid), violations);
+            checkForward(gid, s.isTcc(), store.history(gid), violations);
+            if (s.isTcc()) {
+                checkTcc(s, r, effects, violations);
+                continue;
+            }
             int steps = s.request.steps().size();
             for (int i = 0; i < steps; i++) {
                 String branch = SagaDefinition.branchId(i);
@@ -365,12 +481,51 @@ final class Schedule {
         return new ScheduleResult(seed, violations, world.faults(), world.sched.executed(), world.trace());
     }
 
-    private static void checkForward(String gid, List<TransStatus> history, List<String> violations) {
+    /**
+     * TCC: every branch's try, confirm and cancel whole (never half-done); succeeded — every registered branch tried
+     * and confirmed once, never cancelled; failed — never confirmed, and cancelled exactly where the try took effect
+     * (an empty cancel writes nothing, and a try arriving after it is refused); no effect of an unregistered branch.
+     */
+    private void checkTcc(Saga s, TransactionRecord r, Map<String, Integer> effects, List<String> violations) {
+        String gid = s.gid();
+        int registered = DefinitionCodec.decode(r.definition(), ENGINE).size();
+        for (int i = 0; i < s.tccBranches; i++) {
+            String branch = SagaDefinition.branchId(i);
+            int[] a = new int[3];
+            int[] b = new int[3];
+            String[] ops = {"try", "confirm", "cancel"};
+            for (int k = 0; k < 3; k++) {
+                a[k] = effects.getOrDefault(branch + "/" + ops[k] + "/a", 0);
+                b[k] = effects.getOrDefault(branch + "/" + ops[k] + "/b", 0);
+                if (a[k] != b[k]) {
+                    violations.add(gid + " branch " + branch + ": half-done " + ops[k] + " committed " + effects);
+                }
+            }
+            if (i >= registered) {
+                if (b[0] + b[1] + b[2] > 0) {
+                    violations.add(gid + " branch " + branch + " was never registered, yet it has effects " + effects);
+                }
+                continue;
+            }
+            if (r.status() == TransStatus.SUCCEEDED && (b[0] != 1 || b[1] != 1 || b[2] != 0)) {
+                violations.add(gid + " succeeded but branch " + branch + " has try x" + b[0] + ", confirm x" + b[1]
+                        + ", cancel x" + b[2]);
+            }
+            if (r.status() == TransStatus.FAILED && (b[1] != 0 || b[0] != b[2] || b[0] > 1)) {
+                violations.add(gid + " failed but branch " + branch + " has try x" + b[0] + ", confirm x" + b[1]
+                        + ", cancel x" + b[2] + " (something stays reserved, or was confirmed)");
+            }
+        }
+    }
+
+    private static void checkForward(String gid, boolean tcc, List<TransStatus> history, List<String> violations) {
         for (int i = 1; i < history.size(); i++) {
             TransStatus from = history.get(i - 1);
             TransStatus to = history.get(i);
             boolean ok = from == to || switch (from) {
-                case PREPARED -> to == TransStatus.SUBMITTED || to == TransStatus.FAILED;
+                // a TCC transaction never submitted is cancelled: prepared → aborting
+                case PREPARED -> to == TransStatus.SUBMITTED || to == TransStatus.FAILED
+                        || (tcc && to == TransStatus.ABORTING);
                 case SUBMITTED -> to == TransStatus.ABORTING || to == TransStatus.SUCCEEDED
                         || to == TransStatus.FAILED;
                 case ABORTING -> to == TransStatus.FAILED;

@@ -1,6 +1,5 @@
 package dev.redsaga.testkit.sim;
 
-import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.server.engine.BranchTransport;
 import dev.redsaga.testkit.SimScheduler;
@@ -20,7 +19,7 @@ final class World {
     /** The kinds of fault injected, counted for the report. */
     enum Fault {
         REQUEST_LOST, ANSWER_LOST, DELIVERY_LATE, DUPLICATE, ONGOING, BUSINESS_REFUSAL, BUSINESS_DIED,
-        STORE_FAILED, STORE_AMBIGUOUS, LOST_WRITES, CRASH, PAUSE, CLOCK_JUMP, ABORT
+        STORE_FAILED, STORE_AMBIGUOUS, LOST_WRITES, CRASH, PAUSE, CLOCK_JUMP, ABORT, CLIENT_GAVE_UP
     }
 
     /** What a store call meets. */
@@ -132,13 +131,14 @@ final class World {
                 outcome = Outcome.ONGOING;
             } else {
                 Participants.Behaviour behaviour = Participants.Behaviour.NORMAL;
-                if (request.op() == BranchOp.ACTION && random.nextDouble() < 0.12) {
+                if (Participants.refusable(request.op()) && random.nextDouble() < 0.12) {
                     count(Fault.BUSINESS_REFUSAL);
                     behaviour = Participants.Behaviour.REFUSE;
                 } else if (fault(Fault.BUSINESS_DIED, 0.03)) {
                     behaviour = Participants.Behaviour.DIE_HALF_WAY;
                 }
-                outcome = participants.handle(request.gid(), request.branchId(), request.op(), behaviour);
+                outcome = participants.handle(request.transType(), request.gid(), request.branchId(), request.op(),
+                        behaviour);
                 trace(what + ": delivered, " + behaviour + " -> " + outcome);
             }
             if (duplicate) {
