@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.RawApi;
 import dev.redsaga.server.testing.ScriptedBranches;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -26,13 +24,14 @@ class BadInputIT {
     static final String NOTHING_STORED = "{\"transaction\":null,\"branches\":[]}";
     static RedsagaServer server;
     static ScriptedBranches branches;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static RawApi api;
 
     @BeforeAll
     static void start() throws Exception {
         server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:badinput-" + UUID.randomUUID(),
                 EngineOptions.defaults(), 4096, "it-" + UUID.randomUUID()));
         branches = new ScriptedBranches();
+        api = new RawApi(server.baseUrl());
     }
 
     @AfterAll
@@ -41,15 +40,12 @@ class BadInputIT {
         server.close();
     }
 
-    static HttpResponse<String> post(String route, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/dtmsvr/" + route))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    static HttpResponse<String> post(String route, String body) {
+        return api.post(route, body);
     }
 
-    static HttpResponse<String> get(String routeAndQuery) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/dtmsvr/" + routeAndQuery)).GET()
-                .build(), HttpResponse.BodyHandlers.ofString());
+    static HttpResponse<String> get(String routeAndQuery) {
+        return api.get(routeAndQuery);
     }
 
     static String saga(String gid, String stepsAndRest) {

@@ -8,9 +8,7 @@ import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.ScriptedBranches;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.redsaga.server.testing.RawApi;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +24,14 @@ import org.junit.jupiter.api.Test;
 class DtmCompatibilityIT {
     static RedsagaServer server;
     static ScriptedBranches branches;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static RawApi api;
 
     @BeforeAll
     static void start() throws Exception {
         server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:dtm-" + UUID.randomUUID(),
                 EngineOptions.defaults(), 4096, "it-" + UUID.randomUUID()));
         branches = new ScriptedBranches();
+        api = new RawApi(server.baseUrl());
     }
 
     @AfterAll
@@ -41,13 +40,8 @@ class DtmCompatibilityIT {
         server.close();
     }
 
-    static HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return http.send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    static HttpResponse<String> send(String method, String path, String body) {
+        return api.send(method, path, body);
     }
 
     static JsonNode get(String routeAndQuery) throws Exception {

@@ -12,9 +12,7 @@ import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.redsaga.server.testing.RawApi;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
@@ -29,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class TccIT {
     static RedsagaServer server;
     static ScriptedBranches branches;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static RawApi api;
 
     @BeforeAll
     static void start() throws Exception {
@@ -37,6 +35,7 @@ class TccIT {
         server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:tcc-" + UUID.randomUUID(),
                 new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20, "it-" + UUID.randomUUID()));
         branches = new ScriptedBranches();
+        api = new RawApi(server.baseUrl());
     }
 
     @AfterAll
@@ -45,15 +44,12 @@ class TccIT {
         server.close();
     }
 
-    static HttpResponse<String> post(String route, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/dtmsvr/" + route))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    static HttpResponse<String> post(String route, String body) {
+        return api.post(route, body);
     }
 
     static JsonNode query(String gid) throws Exception {
-        return WireJson.mapper().readTree(http.send(HttpRequest.newBuilder(URI.create(server.baseUrl()
-                + "/api/dtmsvr/query?gid=" + gid)).GET().build(), HttpResponse.BodyHandlers.ofString()).body());
+        return WireJson.mapper().readTree(api.get("query?gid=" + gid).body());
     }
 
     static String status(String gid) {

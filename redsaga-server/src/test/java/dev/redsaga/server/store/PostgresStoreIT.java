@@ -1,12 +1,9 @@
 package dev.redsaga.server.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.redsaga.client.testing.TestServices;
 import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /** The store contract on PostgreSQL (conditional UPDATEs, FOR UPDATE SKIP LOCKED claims). */
@@ -30,12 +27,6 @@ class PostgresStoreIT extends TransactionStoreContract {
 
     @Override
     protected void spellAsEarlierBuilds(String name, String gid) {
-        try (Connection c = DriverManager.getConnection(URL);
-                PreparedStatement ps = c.prepareStatement("UPDATE t_" + name + " SET status = 'succeeded' WHERE gid = ?")) {
-            ps.setString(1, gid);
-            assertThat(ps.executeUpdate()).isEqualTo(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        spellAsEarlierBuilds(URL, name, gid);
     }
 }

@@ -37,6 +37,18 @@ public abstract class TransactionStoreContract {
      */
     protected abstract void spellAsEarlierBuilds(String name, String gid);
 
+    /** {@link #spellAsEarlierBuilds} for a SQL store whose table is {@code t_<name>} in the database at {@code url}. */
+    protected static void spellAsEarlierBuilds(String url, String name, String gid) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+                java.sql.PreparedStatement ps = c.prepareStatement("UPDATE t_" + name
+                        + " SET status = 'succeeded' WHERE gid = ?")) {
+            ps.setString(1, gid);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @BeforeEach
     void openStore() {
         run = "c" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 24, 36);
