@@ -330,10 +330,13 @@ public final class SagaEngine implements AutoCloseable {
      * every registered branch is cancelled (the client called their tries); a submitted one confirms and cannot be
      * aborted (DTM's rule). Aborting an aborting or failed one is a no-op.
      *
-     * @param reason the caller's {@code rollback_reason}, or {@code null}
-     * @throws CommandRefusedException NOT_FOUND, or CONFLICT for a succeeded one (or one that kept changing)
+     * @param reason   the caller's {@code rollback_reason}, or {@code null}
+     * @param operator whether the caller may stop a submitted saga (DTM refuses that to everyone; here it is an
+     *                 operator's action)
+     * @throws CommandRefusedException NOT_FOUND, or CONFLICT for a succeeded one (or one that kept changing), or a
+     *                                 submitted saga and a caller who is no operator
      */
-    public void abort(String gid, String reason) {
+    public void abort(String gid, String reason, boolean operator) {
         String why = reason == null || reason.isBlank() ? "aborted by request" : reason;
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
@@ -368,6 +371,11 @@ public final class SagaEngine implements AutoCloseable {
                     }
                 }
                 case SUBMITTED -> {
+                    if (!operator) {
+                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "saga " + gid
+                                + " is submitted: stopping a running saga is an operator's action, with a token of "
+                                + "the admin scope (DTM refuses it)");
+                    }
                     // the effects of whoever drove it so far are unknown here: compensate every step
                     Transaction t = load(r);
                     SagaProgress p = t.progress().asUncertain().held();

@@ -73,7 +73,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     }
                     case "abort" -> {
                         AbortRequest r = read(ex, AbortRequest.class);
-                        service.abort(r.gid(), r.rollbackReason());
+                        service.abort(r.gid(), r.rollbackReason(), isOperator(ex));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "forceStop" -> {
@@ -146,7 +146,8 @@ public final class HttpApi implements HttpEndpoint.Handler {
         }
         AccessPolicy.Scope scope = switch (route) {
             case "health" -> null;
-            case "abort", "forceStop", "all" -> AccessPolicy.Scope.ADMIN;
+            // abort: a client's, for what it prepared; stopping a running saga is an operator's (checked below)
+            case "forceStop", "all" -> AccessPolicy.Scope.ADMIN;
             default -> AccessPolicy.Scope.SUBMIT;
         };
         if (scope != null && access.requiresToken()) {
@@ -174,6 +175,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
             }
         }
         return true;
+    }
+
+    /** Whether the caller may do what only operators may: no token is required here, or its token is an admin's. */
+    private boolean isOperator(HttpEndpoint.Exchange ex) {
+        return !access.requiresToken() || access.grants(bearer(ex.header("Authorization")), AccessPolicy.Scope.ADMIN);
     }
 
     /** A short random name for a failure, shown to the caller and written to the log with the detail. */

@@ -113,15 +113,15 @@ public final class TransactionService {
      * Aborts a transaction: a prepared saga fails at once (nothing ran); a submitted one moves to aborting and
      * compensates; a prepared TCC transaction cancels its branches, a submitted one cannot be aborted. Aborting an
      * aborting or failed one is a no-op; a succeeded one cannot be aborted. {@code rollbackReason} (DTM's field) is
-     * stored as the reason.
+     * stored as the reason. Only an {@code operator} stops a submitted saga (DTM refuses it to everyone).
      */
-    public void abort(String gidParam, String rollbackReason) {
+    public void abort(String gidParam, String rollbackReason, boolean operator) {
         String gid = requireGid(gidParam);
         // stored, shown in queries and logged: one line, bounded
         String line = rollbackReason == null ? null : rollbackReason.replaceAll("\\p{Cntrl}", " ");
         String reason = line == null ? null : line.substring(0, Math.min(line.length(), MAX_REASON));
         guarded(gid, "the abort", () -> {
-            engine.abort(gid, reason);
+            engine.abort(gid, reason, operator);
             return null;
         });
     }

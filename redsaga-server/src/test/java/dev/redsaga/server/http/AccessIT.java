@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.RedsagaException;
 import dev.redsaga.client.SubmitResult;
+import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.AccessPolicy;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.ScriptedBranches.Answer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -94,14 +97,26 @@ class AccessIT {
         submitter.saga(gid).step(branches.url("/" + gid + "/a"), branches.url("/" + gid + "/a-undo"), "{}").prepare();
         assertThat(submitter.query(gid).transaction().gid()).isEqualTo(gid);
 
-        assertThatThrownBy(() -> submitter.abort(gid)).isInstanceOfSatisfying(RedsagaException.class,
-                e -> assertThat(e.httpStatus()).isEqualTo(403));
         assertThatThrownBy(() -> submitter.forceStop(gid)).isInstanceOfSatisfying(RedsagaException.class,
                 e -> assertThat(e.httpStatus()).isEqualTo(403));
         assertThatThrownBy(() -> submitter.list(null, null, 10)).isInstanceOfSatisfying(RedsagaException.class,
                 e -> assertThat(e.getMessage()).contains("admin"));
+        // the client that prepared a saga may drop it: nothing ran
+        submitter.abort(gid);
+        assertThat(submitter.query(gid).transaction().status()).isEqualTo(TransStatus.FAILED);
 
-        admin.abort(gid);
+        // a running saga is stopped by an operator only (DTM refuses it to everyone)
+        String running = submitter.newGid();
+        branches.script("/" + running + "/a", java.util.Collections.nCopies(100, Answer.ONGOING)
+                .toArray(Answer[]::new));
+        submitter.saga(running).step(branches.url("/" + running + "/a"), branches.url("/" + running + "/a-undo"), "{}")
+                .submit();
+        assertThatThrownBy(() -> submitter.abort(running)).isInstanceOfSatisfying(RedsagaException.class, e -> {
+            assertThat(e.httpStatus()).isEqualTo(409);
+            assertThat(e.getMessage()).contains("admin scope");
+        });
+        admin.abort(running);
+        assertThat(admin.query(running).transaction().status()).isIn(TransStatus.ABORTING, TransStatus.FAILED);
         assertThat(admin.list(null, null, 10).transactions()).isNotEmpty();
         String other = admin.newGid();
         assertThat(admin.saga(other).step(branches.url("/" + other + "/a"), "", "{}").waitResult().submit())
@@ -129,5 +144,18 @@ class AccessIT {
         HttpResponse<String> getStop = send("GET", "forceStop?gid=csrf-3", ADMIN_TOKEN, null, null, null);
         assertThat(getStop.statusCode()).isEqualTo(405);
         assertThat(getStop.body()).contains("POST");
+    }
+
+    /** TCC with a token of the submit scope: its client aborts it after a refused try, as DTM's clients do. */
+    @Test
+    void theSubmitScopeRunsTccIncludingItsAbort() throws Exception {
+        RedsagaClient submitter = RedsagaClient.builder(server.baseUrl()).token(SUBMIT_TOKEN).build();
+        String gid = submitter.newGid();
+        branches.script("/" + gid + "/try", Answer.FAILURE);
+        assertThatThrownBy(() -> submitter.tcc(gid, t -> t.callBranch("{}", branches.url("/" + gid + "/try"),
+                branches.url("/" + gid + "/confirm"), branches.url("/" + gid + "/cancel"))))
+                .isInstanceOf(dev.redsaga.client.Tcc.TryRefusedException.class);
+        Await.until(java.time.Duration.ofSeconds(10), gid + " cancelled",
+                () -> submitter.query(gid).transaction().status() == TransStatus.FAILED);
     }
 }

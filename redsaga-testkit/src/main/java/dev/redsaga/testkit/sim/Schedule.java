@@ -326,7 +326,7 @@ final class Schedule {
                         world.trace(saga.gid() + " submit acknowledged by " + c.node);
                     }
                     default -> {
-                        c.service.abort(saga.gid(), null);
+                        c.service.abort(saga.gid(), null, true); // an operator's, at a random moment
                         world.trace(saga.gid() + " abort accepted by " + c.node);
                     }
                 }
