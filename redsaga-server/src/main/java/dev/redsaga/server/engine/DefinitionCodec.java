@@ -57,7 +57,8 @@ public final class DefinitionCodec {
         SagaOptions o = def.options();
         boolean anyPredecessor = def.predecessors().stream().anyMatch(p -> !p.isEmpty());
         boolean saga = def.type() == TransType.SAGA;
-        Stored stored = new Stored(saga ? FORMAT : TYPED_FORMAT, saga ? null : def.type().wire(), def.gid(), steps, new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
+        Stored stored = new Stored(saga ? FORMAT : TYPED_FORMAT, saga ? null : def.type().wire(), def.gid(), steps,
+                new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
                 o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(), o.concurrent()),
                 anyPredecessor ? def.predecessors() : null, def.customData());
         try {

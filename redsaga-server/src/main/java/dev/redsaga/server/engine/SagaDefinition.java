@@ -143,7 +143,8 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             throw new InvalidTransactionException("transaction " + gid + " is a " + type.wire()
                     + "; only a tcc transaction registers branches");
         }
-        if (branchId == null || branchId.isEmpty() || branchId.length() > 64 || !BRANCH_ID.matcher(branchId).matches()) {
+        if (branchId == null || branchId.isEmpty() || branchId.length() > 64
+                || !BRANCH_ID.matcher(branchId).matches()) {
             throw new InvalidTransactionException("branch_id '" + branchId + "' is invalid: use 1-64 of A-Z a-z 0-9 "
                     + "_ . : - (DTM's clients send 01, 02, ...)");
         }

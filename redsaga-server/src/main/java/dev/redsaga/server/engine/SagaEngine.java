@@ -155,9 +155,9 @@ public final class SagaEngine implements AutoCloseable {
         boolean driving = false;
         try {
             long now = clock.millis();
-            TransactionRecord fresh = new TransactionRecord(def.gid(), def.type().wire(), TransStatus.SUBMITTED, definition,
-                    ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def), now, now,
-                    null, null);
+            TransactionRecord fresh = new TransactionRecord(def.gid(), def.type().wire(), TransStatus.SUBMITTED,
+                    definition, ProgressCodec.encode(SagaProgress.initial(def.size())), 1, owner, now + leaseMs(def),
+                    now, now, null, null);
             Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
             if (existing.isEmpty()) {
                 driving = true;
@@ -208,7 +208,7 @@ public final class SagaEngine implements AutoCloseable {
      * Submits a prepared TCC transaction: it confirms every registered branch. A submitted or ended one answers
      * as it stands (a submit sent again); an aborting or failed one cannot be submitted.
      *
-     * @throws CommandRefusedException NOT_FOUND, INVALID for a saga's gid, CONFLICT once it is aborting or failed
+     * @throws CommandRefusedException NOT_FOUND, GID_TAKEN for a saga's gid, CONFLICT once it is aborting or failed
      */
     public SubmitResult submitPrepared(String gid, boolean wait) {
         Admission.Entry place = enter(gid);

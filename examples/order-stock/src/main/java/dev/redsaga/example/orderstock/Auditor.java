@@ -70,7 +70,8 @@ public final class Auditor {
             int[] moves = netMoves.getOrDefault(s.gid(), new int[2]);
             int net = moves[0];
             if (moves[1] != 0 && status.isTerminal()) {
-                violations.add(s.gid() + ": " + status.wire() + " but " + moves[1] + " units it froze are still frozen");
+                violations.add(s.gid() + ": " + status.wire() + " but " + moves[1]
+                        + " units it froze are still frozen");
             }
             switch (status) {
                 case SUCCEEDED -> {

@@ -119,7 +119,8 @@ public final class JdbcTransactionStore implements TransactionStore {
             s.executeUpdate("UPDATE " + table + " SET status = '" + TransStatus.SUCCEEDED.wire() + "' WHERE status = '"
                     + TransStatus.LEGACY_SUCCEEDED + "'");
         } catch (SQLException e) {
-            throw new StoreException("cannot create or update table " + table + " in " + description + ": " + e.getMessage(), e);
+            throw new StoreException("cannot create or update table " + table + " in " + description + ": "
+                    + e.getMessage(), e);
         }
     }
 
