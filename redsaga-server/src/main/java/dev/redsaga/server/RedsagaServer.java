@@ -46,7 +46,7 @@ public final class RedsagaServer implements AutoCloseable {
         this.transport = new HttpBranchTransport(config.branchFlow(), branches);
         this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
-        TransactionService service = new TransactionService(store, engine, branches);
+        TransactionService service = new TransactionService(store, engine, branches, config.maxRequestBytes());
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",

@@ -255,10 +255,12 @@ public final class SagaEngine implements AutoCloseable {
      * Registers a branch of a prepared TCC transaction: its confirm and cancel URLs and its data, before the client
      * calls its try. Registering the same branch again changes nothing.
      *
+     * @param maxChars the most the transaction's stored definition may hold with this branch
      * @throws CommandRefusedException NOT_FOUND; CONFLICT unless it is a prepared TCC transaction
-     * @throws InvalidTransactionException for a bad branch (URL, id, one too many, an id with other URLs)
+     * @throws InvalidTransactionException for a bad branch (URL, id, one too many, an id with other URLs, too big)
      */
-    public void registerBranch(String gid, String branchId, String confirm, String cancel, String data) {
+    public void registerBranch(String gid, String branchId, String confirm, String cancel, String data,
+            int maxChars) {
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
             SagaDefinition def = definitionOf(r);
@@ -272,10 +274,16 @@ public final class SagaEngine implements AutoCloseable {
             if (more == def) {
                 return;
             }
+            String definition = DefinitionCodec.encode(more);
+            if (definition.length() > maxChars) {
+                throw new InvalidTransactionException("tcc transaction " + gid + " would hold " + definition.length()
+                        + " characters of branches with branch " + branchId + "; at most " + maxChars
+                        + " (the server's --max-request-bytes): keep each branch's data small");
+            }
             // nobody holds a prepared transaction: written as released, or the next claim would take it for orphaned
             SagaProgress grown = ProgressCodec.decode(r.progress()).withStep().releasedAt(r.version() + 1);
             TransactionRecord next = new TransactionRecord(r.gid(), r.transType(), r.status(),
-                    DefinitionCodec.encode(more), ProgressCodec.encode(grown), r.version() + 1, r.owner(),
+                    definition, ProgressCodec.encode(grown), r.version() + 1, r.owner(),
                     r.nextDueAt(), r.createdAt(), clock.millis(), r.finishedAt(), r.reason());
             if (store.compareAndSet(next)) {
                 return;

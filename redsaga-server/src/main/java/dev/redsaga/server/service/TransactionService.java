@@ -12,6 +12,7 @@ import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.TransView;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.BranchCall;
 import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
@@ -47,11 +48,22 @@ public final class TransactionService {
     private final TransactionStore store;
     private final SagaEngine engine;
     private final BranchUrlPolicy branches;
+    private final int maxTransactionBytes;
 
     public TransactionService(TransactionStore store, SagaEngine engine, BranchUrlPolicy branches) {
+        this(store, engine, branches, ServerConfig.DEFAULT_MAX_REQUEST_BYTES);
+    }
+
+    /**
+     * @param maxTransactionBytes the most a TCC transaction's registered branches may weigh together, as a saga's
+     *                            whole request may (the server's {@code --max-request-bytes})
+     */
+    public TransactionService(TransactionStore store, SagaEngine engine, BranchUrlPolicy branches,
+            int maxTransactionBytes) {
         this.store = store;
         this.engine = engine;
         this.branches = branches;
+        this.maxTransactionBytes = maxTransactionBytes;
     }
 
     public String newGid() {
@@ -92,7 +104,8 @@ public final class TransactionService {
         }
         guarded(gid, "the branch registration", () -> {
             try {
-                engine.registerBranch(gid, req.branchId(), req.confirm(), req.cancel(), req.data());
+                engine.registerBranch(gid, req.branchId(), req.confirm(), req.cancel(), req.data(),
+                        maxTransactionBytes);
             } catch (InvalidTransactionException e) {
                 throw RequestException.invalid(e.getMessage());
             }

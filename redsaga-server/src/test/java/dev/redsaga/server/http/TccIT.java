@@ -190,4 +190,19 @@ class TccIT {
         assertThat(branches.trace(refused)).containsExactly("/t1 try", t2 + " try", "/x2 cancel", "/x1 cancel");
         assertThat(query(refused).get("transaction").toString()).contains("answered HTTP 409");
     }
+
+    /** The branches of one TCC transaction weigh at most what a saga's whole request may (--max-request-bytes). */
+    @Test
+    void theBranchesOfOneTransactionAreBoundedLikeASagasRequest() throws Exception {
+        String gid = "tcc-big-" + UUID.randomUUID();
+        post("prepare", tcc(gid, ""));
+        String data = "x".repeat(600_000);
+        String big = "{\"gid\":\"" + gid + "\",\"trans_type\":\"tcc\",\"branch_id\":\"%s\",\"data\":\"" + data
+                + "\",\"confirm\":\"" + branches.url("/c") + "\",\"cancel\":\"\"}";
+        assertThat(post("registerBranch", big.formatted("01")).statusCode()).isEqualTo(200);
+        HttpResponse<String> second = post("registerBranch", big.formatted("02"));
+        assertThat(second.statusCode()).isEqualTo(400);
+        assertThat(second.body()).contains("at most 1048576 (the server's --max-request-bytes)");
+        assertThat(query(gid).get("branches")).as("only the first").hasSize(2);
+    }
 }
