@@ -118,7 +118,9 @@ public final class RedsagaClient {
      * Runs a TCC transaction under {@code gid}: prepares it, runs {@code body} — which calls each branch's try with
      * {@link Tcc#callBranch} — and submits it when {@code body} returns: the coordinator then confirms every branch.
      * When {@code body} throws (a try refused, anything else), it aborts the transaction — the coordinator cancels
-     * every registered branch — and rethrows. Like DTM's {@code TccGlobalTransaction}.
+     * every registered branch — and rethrows (an abort that fails is attached as suppressed: the coordinator then
+     * cancels the branches when the transaction's {@code timeout_to_fail} passes). Like DTM's
+     * {@code TccGlobalTransaction}.
      *
      * <pre>{@code
      * client.tcc(client.newGid(), t -> {
@@ -137,7 +139,12 @@ public final class RedsagaClient {
         try {
             body.run(t);
         } catch (Exception | Error e) {
-            abort(gid, TransType.TCC, String.valueOf(e.getMessage()));
+            try {
+                abort(gid, TransType.TCC, String.valueOf(e.getMessage()));
+            } catch (RuntimeException abortFailed) {
+                // the coordinator cancels it anyway once its timeout_to_fail passes
+                e.addSuppressed(abortFailed);
+            }
             throw e;
         }
         post("submit", gid, tcc, false);
