@@ -195,7 +195,7 @@ public final class SagaMachine {
         if (!def.steps().get(i).hasCompensation()) {
             return false;
         }
-        if (def.type() == TransType.TCC && !tccTimeoutWithoutCancel) {
+        if (def.type() == TransType.TCC) {
             return true; // the client called the branch's try (or may have): cancel it, empty or not
         }
         if (skipFailedStepCompensation && p.actions().get(i).phase() == Phase.FAILED) {
