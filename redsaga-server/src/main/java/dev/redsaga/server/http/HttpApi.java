@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
+    /** DTM's routes that redsaga does not offer yet: answered 400 with the reason, not 404. */
+    private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "registerXaBranch",
+            "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime", "resetNextCronTime");
     /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
     static final String PING = "/api/ping";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
@@ -89,8 +92,17 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     case "all" -> reply(ex, 200, service.list(ListQuery.of(query(ex))));
                     case "health" -> reply(ex, 200, DtmReply.success());
                     case "version" -> reply(ex, 200, Map.of("version", version));
-                    default -> reply(ex, 404, DtmReply.failure("no such endpoint " + path
-                            + "; see docs/protocol.md for the routes under " + PREFIX));
+                    default -> {
+                        if (NOT_OFFERED.contains(route) || route.startsWith("topic/")) {
+                            // DTM has it, a DTM client may call it: say so, rather than "no such endpoint"
+                            reply(ex, 400, DtmReply.failure(route + " is DTM's, and redsaga does not offer it yet "
+                                    + "(2-phase messages and their topics, XA, workflow, cron resets): see "
+                                    + "docs/protocol.md, \"Compatibility with DTM\""));
+                        } else {
+                            reply(ex, 404, DtmReply.failure("no such endpoint " + path
+                                    + "; see docs/protocol.md for the routes under " + PREFIX));
+                        }
+                    }
                 }
             } catch (RequestException e) {
                 int status = switch (e.kind()) {

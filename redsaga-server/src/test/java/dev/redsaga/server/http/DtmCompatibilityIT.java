@@ -162,4 +162,22 @@ class DtmCompatibilityIT {
                 "/TransOutRevert compensate");
         assertThat(get("query?gid=" + gid).get("transaction").get("status").asText()).isEqualTo("failed");
     }
+
+    /** What DTM offers and redsaga does not yet is a clear 400 with the reason, not a 404 "no such endpoint". */
+    @Test
+    void dtmRoutesNotOfferedYetSaySo() throws Exception {
+        for (String route : new String[] {"prepareWorkflow", "registerXaBranch", "resetNextCronTime"}) {
+            HttpResponse<String> r = api.post(route, "{\"gid\":\"x\"}");
+            assertThat(r.statusCode()).as(route).isEqualTo(400);
+            assertThat(r.body()).as(route).contains("does not offer it yet").contains("Compatibility with DTM");
+        }
+        for (String route : new String[] {"subscribe?topic=t&url=http://127.0.0.1/x", "scanKV", "queryKV"}) {
+            assertThat(api.get(route).body()).as(route).contains("does not offer it yet");
+        }
+        assertThat(api.send("DELETE", "/api/dtmsvr/topic/orders", null).statusCode()).isEqualTo(400);
+        assertThat(api.get("nothing-like-it").statusCode()).isEqualTo(404);
+        HttpResponse<String> msg = api.post("prepare", "{\"gid\":\"m1\",\"trans_type\":\"msg\"}");
+        assertThat(msg.statusCode()).isEqualTo(400);
+        assertThat(msg.body()).contains("trans_type 'msg' is not supported");
+    }
 }
