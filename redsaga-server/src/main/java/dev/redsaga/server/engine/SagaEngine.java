@@ -177,10 +177,7 @@ public final class SagaEngine implements AutoCloseable {
             return resultOf(stored.status(), wait);
         } finally {
             if (!driving) {
-                drivePermits.release();
-                if (place == Admission.Entry.TAKEN) {
-                    admission.leave(def.gid());
-                }
+                giveBack(def.gid(), place);
             }
         }
     }
@@ -202,6 +199,14 @@ public final class SagaEngine implements AutoCloseable {
                     + options.permitWaitMs() + " ms; nothing was stored: send it again shortly (same gid)");
         }
         return place;
+    }
+
+    /** Gives back what {@link #enter} took, when no drive started. */
+    private void giveBack(String gid, Admission.Entry place) {
+        drivePermits.release();
+        if (place == Admission.Entry.TAKEN) {
+            admission.leave(gid);
+        }
     }
 
     /**
@@ -234,7 +239,7 @@ public final class SagaEngine implements AutoCloseable {
                                 now + leaseMs(def), now, null);
                         if (store.compareAndSet(submitted)) {
                             driving = true;
-                            return driveFor(load(submitted), wait);
+                            return driveFor(load(submitted, def), wait);
                         }
                     }
                 }
@@ -243,10 +248,7 @@ public final class SagaEngine implements AutoCloseable {
                     + " kept changing; send the submit again");
         } finally {
             if (!driving) {
-                drivePermits.release();
-                if (place == Admission.Entry.TAKEN) {
-                    admission.leave(gid);
-                }
+                giveBack(gid, place);
             }
         }
     }
@@ -348,24 +350,7 @@ public final class SagaEngine implements AutoCloseable {
         String why = reason == null || reason.isBlank() ? "aborted by request" : reason;
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
-            long now = clock.millis();
-            if (TransType.TCC.wire().equals(r.transType()) && !r.status().isTerminal()
-                    && r.status() != TransStatus.ABORTING) {
-                if (r.status() == TransStatus.SUBMITTED) {
-                    throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "tcc transaction "
-                            + gid + " is submitted: it confirms every branch and cannot be aborted");
-                }
-                Transaction t = load(r);
-                TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(t.progress().held()),
-                        owner, now + leaseMs(t.definition()), now, why);
-                if (store.compareAndSet(aborting)) {
-                    if (reservePermit()) {
-                        startDrive(new Transaction(aborting, t.definition(), t.progress().held()));
-                    } // else stored as aborting: recovery cancels it once the lease ends
-                    return;
-                }
-                continue;
-            }
+            boolean tcc = TransType.TCC.wire().equals(r.transType());
             switch (r.status()) {
                 case ABORTING, FAILED -> {
                     return;
@@ -373,12 +358,22 @@ public final class SagaEngine implements AutoCloseable {
                 case SUCCEEDED -> throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT,
                         "transaction " + gid + " already succeeded; it cannot be aborted");
                 case PREPARED -> {
-                    if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null, now,
-                            "aborted before submit"))) {
+                    if (tcc) {
+                        // the client called tries: cancel every registered branch
+                        Transaction t = load(r);
+                        if (startAborting(t, t.progress(), why)) {
+                            return;
+                        }
+                    } else if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null,
+                            clock.millis(), "aborted before submit"))) {
                         return;
                     }
                 }
                 case SUBMITTED -> {
+                    if (tcc) {
+                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "tcc transaction "
+                                + gid + " is submitted: it confirms every branch and cannot be aborted");
+                    }
                     if (!operator) {
                         throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "saga " + gid
                                 + " is submitted: stopping a running saga is an operator's action, with a token of "
@@ -386,13 +381,7 @@ public final class SagaEngine implements AutoCloseable {
                     }
                     // the effects of whoever drove it so far are unknown here: compensate every step
                     Transaction t = load(r);
-                    SagaProgress p = t.progress().asUncertain().held();
-                    TransactionRecord aborting = r.next(TransStatus.ABORTING, ProgressCodec.encode(p), owner,
-                            now + leaseMs(t.definition()), now, why);
-                    if (store.compareAndSet(aborting)) {
-                        if (reservePermit()) {
-                            startDrive(new Transaction(aborting, t.definition(), p));
-                        } // else stored as aborting: recovery compensates it once the lease ends
+                    if (startAborting(t, t.progress().asUncertain(), why)) {
                         return;
                     }
                 }
@@ -400,6 +389,26 @@ public final class SagaEngine implements AutoCloseable {
         }
         throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
                 + " kept changing; try the abort again");
+    }
+
+    /**
+     * Stores {@code t} as aborting, held by this instance — which fences off whoever drives it now — and drives its
+     * compensations if a drive permit comes free (else recovery does once the lease ends).
+     *
+     * @return false if someone else wrote it first
+     */
+    private boolean startAborting(Transaction t, SagaProgress progress, String why) {
+        SagaProgress p = progress.held();
+        long now = clock.millis();
+        TransactionRecord aborting = t.record().next(TransStatus.ABORTING, ProgressCodec.encode(p), owner,
+                now + leaseMs(t.definition()), now, why);
+        if (!store.compareAndSet(aborting)) {
+            return false;
+        }
+        if (reservePermit()) {
+            startDrive(new Transaction(aborting, t.definition(), p));
+        }
+        return true;
     }
 
     /**
@@ -489,7 +498,11 @@ public final class SagaEngine implements AutoCloseable {
 
     /** Reads a stored transaction back, detecting whether an owner died holding it (see {@link SagaProgress}). */
     public Transaction load(TransactionRecord r) {
-        SagaDefinition def = definitionOf(r);
+        return load(r, definitionOf(r));
+    }
+
+    /** {@link #load(TransactionRecord)}, the definition read already. */
+    private Transaction load(TransactionRecord r, SagaDefinition def) {
         SagaProgress p = ProgressCodec.decode(r.progress());
         if (p.releasedAt() != r.version() - 1) {
             p = p.asUncertain();

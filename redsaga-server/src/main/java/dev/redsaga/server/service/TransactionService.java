@@ -97,10 +97,11 @@ public final class TransactionService {
             throw RequestException.invalid("trans_type '" + req.transType() + "' does not register branches here: "
                     + "registerBranch is for tcc transactions");
         }
-        for (String[] url : new String[][] {{"confirm", req.confirm()}, {"cancel", req.cancel()}}) {
-            if (url[1] != null && !url[1].isEmpty()) {
-                checkBranchUrl(url[0], url[1]);
-            }
+        if (req.confirm() != null && !req.confirm().isEmpty()) {
+            checkBranchUrl("confirm", req.confirm());
+        }
+        if (req.cancel() != null && !req.cancel().isEmpty()) {
+            checkBranchUrl("cancel", req.cancel());
         }
         guarded(gid, "the branch registration", () -> {
             try {
