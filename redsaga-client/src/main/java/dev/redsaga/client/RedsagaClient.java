@@ -150,6 +150,14 @@ public final class RedsagaClient {
         post("submit", gid, tcc, false);
     }
 
+    /**
+     * Starts describing a 2-phase message with this gid: its branches are called once a local transaction committed
+     * ({@link Msg#doAndSubmitDb}), each until it succeeds.
+     */
+    public Msg msg(String gid) {
+        return new Msg(this, gid);
+    }
+
     /** Registers a branch of a prepared TCC transaction (see {@link Tcc#callBranch}). */
     void registerBranch(BranchRegistration branch) {
         post("registerBranch", branch.gid(), branch, false);
@@ -169,7 +177,7 @@ public final class RedsagaClient {
         return post(route, body.gid(), body, outcomeExpected);
     }
 
-    private SubmitResult post(String route, String gid, Object body, boolean outcomeExpected) {
+    SubmitResult post(String route, String gid, Object body, boolean outcomeExpected) {
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(body);

@@ -156,7 +156,7 @@ public final class Saga {
             Map<String, List<Integer>> o = new LinkedHashMap<>();
             orders.forEach((k, v) -> o.put(Integer.toString(k), List.copyOf(v)));
             try {
-                customData = WireJson.mapper().writeValueAsString(new SagaCustomData(o, true));
+                customData = WireJson.mapper().writeValueAsString(new SagaCustomData(o, true, null));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }

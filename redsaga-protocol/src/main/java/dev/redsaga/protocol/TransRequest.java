@@ -25,7 +25,16 @@ public record TransRequest(
         @JsonProperty("retry_limit") Long retryLimit,
         @JsonProperty("branch_headers") Map<String, String> branchHeaders,
         @JsonProperty("concurrent") Boolean concurrent,
-        @JsonProperty("custom_data") String customData) {
+        @JsonProperty("custom_data") String customData,
+        @JsonProperty("query_prepared") String queryPrepared) {
+
+    /** A request without {@code query_prepared} (every type but msg). */
+    public TransRequest(String gid, String transType, List<SagaStep> steps, List<String> payloads, Boolean waitResult,
+            Long timeoutToFail, Long requestTimeout, Long retryInterval, Long retryLimit,
+            Map<String, String> branchHeaders, Boolean concurrent, String customData) {
+        this(gid, transType, steps, payloads, waitResult, timeoutToFail, requestTimeout, retryInterval, retryLimit,
+                branchHeaders, concurrent, customData, null);
+    }
 
     public static final String TRANS_TYPE_SAGA = "saga";
 }

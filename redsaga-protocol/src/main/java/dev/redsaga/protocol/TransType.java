@@ -11,7 +11,13 @@ public enum TransType {
      * Try-confirm-cancel: the client calls each branch's try itself, registering its confirm and cancel first;
      * submit confirms every branch, abort (or a timeout before submit) cancels every branch.
      */
-    TCC("tcc");
+    TCC("tcc"),
+    /**
+     * A 2-phase message: the client prepares it, commits its local transaction, then submits; every branch is then
+     * called until it succeeds (no compensation). A prepared message whose submit never comes is settled by asking
+     * the client's {@code query_prepared} URL whether the local transaction committed.
+     */
+    MSG("msg");
 
     private final String wire;
 

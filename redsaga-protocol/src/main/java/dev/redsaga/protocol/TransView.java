@@ -20,5 +20,6 @@ public record TransView(
         @JsonProperty("next_cron_time") String nextCronTime,
         @JsonProperty("owner") String owner,
         @JsonProperty("rollback_reason") String rollbackReason,
-        @JsonProperty("custom_data") String customData) {
+        @JsonProperty("custom_data") String customData,
+        @JsonProperty("query_prepared") String queryPrepared) {
 }

@@ -2,6 +2,7 @@ package dev.redsaga.client.barrier;
 
 import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.TransType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -46,7 +47,8 @@ import javax.sql.DataSource;
  *   <li>a compensation whose step 1 added the row: the action never ran — commit (the row now blocks a late
  *       action) and answer SUCCESS without running the business (empty compensation);</li>
  *   <li>step 2 added nothing: a duplicate, or an action arriving after its compensation — commit, answer
- *       SUCCESS, business not run;</li>
+ *       SUCCESS, business not run (a message's local transaction, op {@code msg}, whose row the back-check
+ *       {@link #queryPrepared} wrote first answers FAILURE: the message is not sent);</li>
  *   <li>otherwise run the business: commit on SUCCESS, roll back (barrier rows too) on anything else.</li>
  * </ol>
  * Concurrent requests for the same branch serialise on the unique key: the second waits for the first's
@@ -57,6 +59,10 @@ public final class JdbcBarrier {
     private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
     /** One barrier call per branch request; DTM numbers several calls within one request "01", "02", ... */
     private static final String BARRIER_ID = "01";
+    /** A message's local transaction and its back-check share one row: branch "00", op msg (DTM's). */
+    private static final String MSG_BRANCH = "00";
+    /** The reason the back-check writes into that row when it comes first: the local transaction lost. */
+    private static final String ROLLED_BACK = "rollback";
 
     /** The SQL database kinds the barrier supports. */
     public enum Dialect {
@@ -192,9 +198,11 @@ public final class JdbcBarrier {
             boolean originAdded = origin != null && insertIgnore(c, b, origin);
             boolean opAdded = insertIgnore(c, b, b.op());
             if (originAdded || !opAdded) {
+                // a message's back-check that came first wrote the row: this local transaction must not happen
+                boolean lost = !opAdded && b.op() == BranchOp.MSG && ROLLED_BACK.equals(msgReason(c, b.gid()));
                 // empty compensation (commit: the origin row must stay to refuse a late action), duplicate, or hanging
                 c.commit();
-                return Outcome.SUCCESS;
+                return lost ? Outcome.FAILURE : Outcome.SUCCESS;
             }
             Outcome o = business.run(c);
             if (o == Outcome.SUCCESS) {
@@ -268,14 +276,68 @@ public final class JdbcBarrier {
         };
     }
 
+    /**
+     * Answers a message's back-check ({@code query_prepared}, called by the coordinator with {@code op=msg} when a
+     * prepared message's submit did not come): SUCCESS if its local transaction committed (run with
+     * {@link #call} and a {@link BranchBarrier} of op {@code msg}, branch {@code 00}), else FAILURE — and from now
+     * on that local transaction cannot commit any more: the row written here makes its barrier refuse it. A local
+     * transaction still running is waited for (the unique key). Auto-commit is restored afterwards.
+     *
+     * <pre>{@code
+     * // GET /orders/query-prepared?gid=..&trans_type=msg&branch_id=00&op=msg
+     * try (Connection c = dataSource.getConnection()) {
+     *     return BranchAnswer.of(barrier.queryPrepared(c, queryParams.get("gid")));
+     * }
+     * }</pre>
+     *
+     * @throws SQLException when the database fails (answer 500: the coordinator asks again)
+     */
+    public Outcome queryPrepared(Connection c, String gid) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            insertIgnore(c, TransType.MSG.wire(), gid, MSG_BRANCH, BranchOp.MSG, ROLLED_BACK);
+            String reason = msgReason(c, gid);
+            c.commit();
+            return ROLLED_BACK.equals(reason) ? Outcome.FAILURE : Outcome.SUCCESS;
+        } catch (Throwable e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollbackFailed) {
+                e.addSuppressed(rollbackFailed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private String msgReason(Connection c, String gid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT reason FROM " + table
+                + " WHERE gid = ? AND branch_id = ? AND op = ? AND barrier_id = ?")) {
+            ps.setString(1, gid);
+            ps.setString(2, MSG_BRANCH);
+            ps.setString(3, BranchOp.MSG.wire());
+            ps.setString(4, BARRIER_ID);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     private boolean insertIgnore(Connection c, BranchBarrier b, BranchOp op) throws SQLException {
+        return insertIgnore(c, b.transType(), b.gid(), b.branchId(), op, b.op().wire());
+    }
+
+    private boolean insertIgnore(Connection c, String transType, String gid, String branchId, BranchOp op,
+            String reason) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(insertSql)) {
-            ps.setString(1, b.transType());
-            ps.setString(2, b.gid());
-            ps.setString(3, b.branchId());
+            ps.setString(1, transType);
+            ps.setString(2, gid);
+            ps.setString(3, branchId);
             ps.setString(4, op.wire());
             ps.setString(5, BARRIER_ID);
-            ps.setString(6, b.op().wire());
+            ps.setString(6, reason);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             if (dialect == Dialect.H2 && "23505".equals(e.getSQLState())) {

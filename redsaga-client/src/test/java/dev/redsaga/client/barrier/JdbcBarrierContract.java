@@ -166,6 +166,81 @@ abstract class JdbcBarrierContract {
         assertThat(effects("t3", "cancel")).isEqualTo(1);
     }
 
+    /** A message's local transaction (branch 00, op msg): the business records one effect, answers {@code answer}. */
+    Outcome msgLocal(String gid, Outcome answer) throws SQLException {
+        try (Connection c = connect()) {
+            return barrier.call(c, new BranchBarrier("msg", gid, "00", dev.redsaga.protocol.BranchOp.MSG), tx -> {
+                try (PreparedStatement ps = tx.prepareStatement("INSERT INTO " + effectsTable + " VALUES (?, 'msg')")) {
+                    ps.setString(1, gid);
+                    ps.executeUpdate();
+                }
+                return answer;
+            });
+        }
+    }
+
+    Outcome queryPrepared(String gid) throws SQLException {
+        try (Connection c = connect()) {
+            return barrier.queryPrepared(c, gid);
+        }
+    }
+
+    /**
+     * A message: the back-check answers SUCCESS exactly when the local transaction committed, and once it answered
+     * FAILURE the local transaction can never commit (else the message would be lost though the business happened).
+     */
+    @Test
+    void theBackCheckOfAMessageAgreesWithItsLocalTransactionForGood() throws SQLException {
+        assertThat(msgLocal("m1", Outcome.SUCCESS)).isEqualTo(Outcome.SUCCESS);
+        assertThat(queryPrepared("m1")).isEqualTo(Outcome.SUCCESS);
+        assertThat(queryPrepared("m1")).isEqualTo(Outcome.SUCCESS);
+        assertThat(msgLocal("m1", Outcome.SUCCESS)).as("run again: done already").isEqualTo(Outcome.SUCCESS);
+        assertThat(effects("m1", "msg")).isEqualTo(1);
+
+        assertThat(queryPrepared("m2")).as("asked before the local transaction").isEqualTo(Outcome.FAILURE);
+        assertThat(msgLocal("m2", Outcome.SUCCESS)).as("too late: the message is given up").isEqualTo(Outcome.FAILURE);
+        assertThat(effects("m2", "msg")).isZero();
+        assertThat(queryPrepared("m2")).isEqualTo(Outcome.FAILURE);
+
+        assertThat(msgLocal("m3", Outcome.FAILURE)).isEqualTo(Outcome.FAILURE);
+        assertThat(effects("m3", "msg")).isZero();
+        assertThat(queryPrepared("m3")).isEqualTo(Outcome.FAILURE);
+        assertThat(msgLocal("m3", Outcome.SUCCESS)).isEqualTo(Outcome.FAILURE);
+        assertThat(effects("m3", "msg")).isZero();
+    }
+
+    /** The local transaction and the back-check at the same moment: they always agree, whichever wins. */
+    @Test
+    void aMessagesLocalTransactionRacingItsBackCheckAlwaysAgrees() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 100; i++) {
+                String gid = "mrace-" + i;
+                CyclicBarrier start = new CyclicBarrier(2);
+                CompletableFuture<Outcome> local = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                        return msgLocal(gid, Outcome.SUCCESS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, pool);
+                CompletableFuture<Outcome> check = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                        return queryPrepared(gid);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, pool);
+                assertThat(check.get()).as(gid).isEqualTo(local.get());
+                assertThat(effects(gid, "msg")).as(gid).isEqualTo(local.get() == Outcome.SUCCESS ? 1 : 0);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void actionThenCompensationBothRun() throws SQLException {
         assertThat(call("g1", "action")).isEqualTo(Outcome.SUCCESS);

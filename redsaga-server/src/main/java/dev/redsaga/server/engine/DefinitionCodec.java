@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <p>Format 1: {@code {"v":1,"gid":..,"steps":[{"b":"01","a":url,"c":url,"p":payload}],"o":{"ttf":ms,"rt":ms,
  * "ri":ms,"rl":n,"h":{..},"cc":bool},"pred":[[..]],"cd":custom_data}}, a saga. Format 2 adds the type,
- * {@code "t":"tcc"}: only types other than saga are written as format 2, so that a build that knows format 1 only
+ * {@code "t":"tcc"} or {@code "t":"msg"}, and for a message the options {@code "qp":query_prepared,"dl":delay_ms}: only types other than saga are written as format 2, so that a build that knows format 1 only
  * refuses them rather than run a TCC transaction as a saga. A definition without {@code "v"} was written by an
  * earlier version as the wire request; it is read as one (and validated, as it was then).
  */
@@ -46,7 +46,10 @@ public final class DefinitionCodec {
 
     private record StoredOptions(@JsonProperty("ttf") long timeoutToFailMs, @JsonProperty("rt") long requestTimeoutMs,
             @JsonProperty("ri") long retryIntervalMs, @JsonProperty("rl") long retryLimit,
-            @JsonProperty("h") Map<String, String> headers, @JsonProperty("cc") boolean concurrent) {
+            @JsonProperty("h") Map<String, String> headers, @JsonProperty("cc") boolean concurrent,
+            // absent unless set: a saga stored by an earlier version encodes the same, so its resubmit is recognised
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("qp") String queryPrepared,
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonProperty("dl") long delayMs) {
     }
 
     public static String encode(SagaDefinition def) {
@@ -59,7 +62,8 @@ public final class DefinitionCodec {
         boolean saga = def.type() == TransType.SAGA;
         Stored stored = new Stored(saga ? FORMAT : TYPED_FORMAT, saga ? null : def.type().wire(), def.gid(), steps,
                 new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
-                o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(), o.concurrent()),
+                o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(), o.concurrent(),
+                o.queryPrepared().isEmpty() ? null : o.queryPrepared(), o.delayMs()),
                 anyPredecessor ? def.predecessors() : null, def.customData());
         try {
             return MAPPER.writeValueAsString(stored);
@@ -99,7 +103,8 @@ public final class DefinitionCodec {
             Map<String, String> headers = o.headers() == null ? Map.of()
                     : Collections.unmodifiableMap(new LinkedHashMap<>(o.headers()));
             SagaOptions options = new SagaOptions(o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(),
-                    o.retryLimit(), headers, o.concurrent());
+                    o.retryLimit(), headers, o.concurrent(), o.queryPrepared() == null ? "" : o.queryPrepared(),
+                    o.delayMs());
             List<List<Integer>> preds = new ArrayList<>(steps.size());
             for (int i = 0; i < steps.size(); i++) {
                 preds.add(s.predecessors() == null ? List.of() : List.copyOf(s.predecessors().get(i)));

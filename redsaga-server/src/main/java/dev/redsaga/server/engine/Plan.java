@@ -14,6 +14,10 @@ public sealed interface Plan {
     record Wait(long until) implements Plan {
     }
 
+    /** Move a prepared message to {@code submitted} (its back-check found the local transaction committed). */
+    record Submit() implements Plan {
+    }
+
     /** Move {@code submitted → aborting}, then compensate. */
     record Abort(String reason) implements Plan {
     }

@@ -26,11 +26,15 @@ import java.util.regex.Pattern;
  *
  * <p>A TCC transaction is a saga whose steps are registered one by one while it is prepared ({@link #withBranch}):
  * a step's action is the branch's confirm, its compensation the branch's cancel, its payload the branch's data.
+ * A message (msg) is a saga without compensations, with a {@code query_prepared} URL and an optional delay.
  */
 public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaOptions options,
         List<List<Integer>> predecessors, String customData) {
-    /** How long a TCC transaction may stay prepared without a {@code timeout_to_fail} of its own (DTM's 35 s). */
-    public static final long DEFAULT_TCC_TIMEOUT_MS = 35_000;
+    /**
+     * How long a TCC transaction or a message may stay prepared without a {@code timeout_to_fail} of its own before it
+     * is cancelled or its {@code query_prepared} is asked (DTM's 35 s).
+     */
+    public static final long DEFAULT_PREPARED_TIMEOUT_MS = 35_000;
     /** Branches one transaction may have: DTM's two-digit branch ids. */
     public static final int MAX_STEPS = 99;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -57,12 +61,12 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             throw new InvalidTransactionException(gidProblem);
         }
         if (r.transType() == null || r.transType().isEmpty()) {
-            throw new InvalidTransactionException("trans_type is required: use \"saga\" or \"tcc\"");
+            throw new InvalidTransactionException("trans_type is required: use \"saga\", \"tcc\" or \"msg\"");
         }
         TransType type = TransType.fromWire(r.transType());
         if (type == null) {
             throw new InvalidTransactionException("trans_type '" + r.transType()
-                    + "' is not supported: redsaga runs \"saga\" and \"tcc\" transactions");
+                    + "' is not supported: redsaga runs \"saga\", \"tcc\" and \"msg\" transactions");
         }
         List<SagaStep> wireSteps = r.steps() == null ? List.of() : r.steps();
         if (type == TransType.TCC && !wireSteps.isEmpty()) {
@@ -71,6 +75,9 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         }
         if (type == TransType.SAGA && wireSteps.isEmpty()) {
             throw new InvalidTransactionException("steps is required: give at least one {\"action\":url,\"compensate\":url}");
+        }
+        if (type == TransType.MSG && wireSteps.isEmpty()) {
+            throw new InvalidTransactionException("steps is required: give at least one {\"action\":url}");
         }
         if (wireSteps.size() > MAX_STEPS) {
             throw new InvalidTransactionException("steps has " + wireSteps.size() + " entries; at most " + MAX_STEPS
@@ -86,6 +93,14 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             SagaStep s = wireSteps.get(i);
             if (s == null) {
                 throw new InvalidTransactionException("steps[" + i + "] is null: give {\"action\":url,\"compensate\":url}");
+            }
+            if (type == TransType.MSG && s.compensate() != null && !s.compensate().isEmpty()) {
+                throw new InvalidTransactionException("steps[" + i + "].compensate is set, but a msg has no "
+                        + "compensation: each branch is called until it succeeds; leave compensate out");
+            }
+            if (s.action() != null && s.action().startsWith("topic://")) {
+                throw new InvalidTransactionException("steps[" + i + "].action '" + s.action() + "': topics are not "
+                        + "offered by this coordinator yet; give each subscriber's URL as a step of its own");
             }
             // empty: nothing to call, as in DTM (an action succeeds at once, a compensation is skipped)
             String action = checkUrl(s.action(), "steps[" + i + "].action");
@@ -120,14 +135,22 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         boolean concurrent = Boolean.TRUE.equals(r.concurrent())
                 || (custom != null && Boolean.TRUE.equals(custom.concurrent()));
         List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
+        Long delay = custom == null ? null : custom.delay();
+        if (delay != null && type != TransType.MSG) {
+            throw new InvalidTransactionException("custom_data.delay is only meaningful for a msg");
+        }
+        String queryPrepared = type == TransType.MSG ? checkUrl(r.queryPrepared(), "query_prepared") : "";
         SagaOptions options = new SagaOptions(
-                // DTM's default for a transaction that is not a saga: tries hold resources until confirmed or cancelled
-                seconds(r.timeoutToFail(), "timeout_to_fail", type == TransType.TCC ? DEFAULT_TCC_TIMEOUT_MS : 0),
+                // DTM's default for a transaction that is not a saga: a prepared one must not wait for ever
+                seconds(r.timeoutToFail(), "timeout_to_fail",
+                        type == TransType.SAGA ? 0 : DEFAULT_PREPARED_TIMEOUT_MS),
                 requestTimeout(r.requestTimeout(), defaults),
                 seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
                 nonNegative(r.retryLimit(), "retry_limit"),
                 Collections.unmodifiableMap(headers),
-                concurrent);
+                concurrent,
+                queryPrepared,
+                seconds(delay, "custom_data.delay", 0));
         return new SagaDefinition(r.gid(), type, List.copyOf(steps), options, preds, r.customData());
     }
 

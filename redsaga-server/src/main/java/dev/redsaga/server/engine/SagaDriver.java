@@ -181,6 +181,16 @@ final class SagaDriver {
                         end(write(rec, finish.status(), p, false, null, reason, now), DriveEnd.FINISHED);
                         return;
                     }
+                    case Plan.Submit submit -> {
+                        TransactionRecord next = write(rec, TransStatus.SUBMITTED, p, true, now + leaseMs(def),
+                                rec.reason(), now);
+                        if (next == null) {
+                            end(null, DriveEnd.LOST);
+                            return;
+                        }
+                        log.debug("message {} submitted: its query_prepared answered SUCCESS", rec.gid());
+                        rec = next;
+                    }
                     case Plan.Abort abort -> {
                         if (!inFlight.isEmpty()) {
                             if (!mutants.contains(EngineMutant.NOT_AWAITING_IN_FLIGHT)) {
@@ -253,10 +263,10 @@ final class SagaDriver {
         if (r.outcome() != Outcome.SUCCESS) {
             if (a.call().compensating() && r.outcome() == Outcome.FAILURE) {
                 log.warn("compensation of {} branch {} answered FAILURE; it will be retried until it succeeds: {}",
-                        def.gid(), def.steps().get(a.call().step()).branchId(), r.detail());
+                        def.gid(), branchId(def, a.call()), r.detail());
             } else {
                 log.debug("{} {} branch {}: {} {}", def.gid(), a.call().op(def.type()).wire(),
-                        def.steps().get(a.call().step()).branchId(), r.outcome(), r.detail());
+                        branchId(def, a.call()), r.outcome(), r.detail());
             }
         }
         return r.waited() ? machine.unsent(def, p, a.call(), r.detail(), clock.millis())
@@ -273,16 +283,28 @@ final class SagaDriver {
         return due == null ? 0 : Math.max(0, (due - now - def.options().requestTimeoutMs() - LEASE_MARGIN_MS) / 2);
     }
 
+    private static String branchId(SagaDefinition def, BranchCall c) {
+        return c.isQueryPrepared() ? BranchCall.QUERY_PREPARED_BRANCH_ID : def.steps().get(c.step()).branchId();
+    }
+
     private CompletableFuture<BranchTransport.Result> invoke(SagaDefinition def, BranchCall c, int attempt,
             long maxWaitMs) {
-        Step step = def.steps().get(c.step());
-        String url = c.compensating() ? step.compensate() : step.action();
+        String url;
+        String payload;
+        if (c.isQueryPrepared()) {
+            url = def.options().queryPrepared();
+            payload = "";
+        } else {
+            Step step = def.steps().get(c.step());
+            url = c.compensating() ? step.compensate() : step.action();
+            payload = step.payload();
+        }
         if (url.isEmpty()) {
             // DTM's empty branch: nothing to call, done (a compensation without a URL is never planned)
             return CompletableFuture.completedFuture(new BranchTransport.Result(Outcome.SUCCESS, null));
         }
         BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), def.type().wire(),
-                step.branchId(), c.op(def.type()), step.payload(), def.options().branchHeaders(),
+                branchId(def, c), c.op(def.type()), payload, def.options().branchHeaders(),
                 def.options().requestTimeoutMs(), attempt, maxWaitMs);
         CompletableFuture<BranchTransport.Result> call;
         try {

@@ -164,13 +164,21 @@ public final class SagaEngine implements AutoCloseable {
                 return driveFor(new Transaction(fresh, def, SagaProgress.initial(def.size())), wait);
             }
             TransactionRecord stored = existing.get();
-            requireSameBody(stored, definition);
+            SagaDefinition run;
+            if (def.type() == TransType.MSG && !stored.isRemoved() && def.type().wire().equals(stored.transType())) {
+                // DTM's clients send a message's delay with the submit only: the same message, options may differ
+                run = asSameMessage(definitionOf(stored), def);
+            } else {
+                requireSameBody(stored, definition);
+                run = def;
+            }
             if (stored.status() == TransStatus.PREPARED) {
-                TransactionRecord submitted = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
-                        now + leaseMs(def), now, null);
+                TransactionRecord next = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
+                        now + leaseMs(run), now, null);
+                TransactionRecord submitted = run == def ? next : next.withDefinition(DefinitionCodec.encode(run));
                 if (store.compareAndSet(submitted)) {
                     driving = true;
-                    return driveFor(load(submitted), wait);
+                    return driveFor(load(submitted, run), wait);
                 }
                 stored = store.find(def.gid()).orElseThrow();
             }
@@ -324,6 +332,9 @@ public final class SagaEngine implements AutoCloseable {
             if (def.type() == TransType.TCC) {
                 // its branches are registered since: the same gid as a tcc transaction is the same prepare again
                 requireSameType(existing.get(), def);
+            } else if (def.type() == TransType.MSG && !existing.get().isRemoved()
+                    && def.type().wire().equals(existing.get().transType())) {
+                asSameMessage(definitionOf(existing.get()), def);
             } else {
                 requireSameBody(existing.get(), definition);
             }
@@ -351,6 +362,7 @@ public final class SagaEngine implements AutoCloseable {
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
             boolean tcc = TransType.TCC.wire().equals(r.transType());
+            boolean msg = TransType.MSG.wire().equals(r.transType());
             switch (r.status()) {
                 case ABORTING, FAILED -> {
                     return;
@@ -365,11 +377,16 @@ public final class SagaEngine implements AutoCloseable {
                             return;
                         }
                     } else if (store.compareAndSet(r.next(TransStatus.FAILED, r.progress(), null, null,
-                            clock.millis(), "aborted before submit"))) {
-                        return;
+                            clock.millis(), reason == null || reason.isBlank() ? "aborted before submit" : reason))) {
+                        return; // nothing ran: a prepared saga or message just fails
                     }
                 }
                 case SUBMITTED -> {
+                    if (msg) {
+                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "message " + gid
+                                + " is submitted: it calls every branch until it succeeds and cannot be aborted "
+                                + "(an operator's forceStop stops it)");
+                    }
                     if (tcc) {
                         throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "tcc transaction "
                                 + gid + " is submitted: it confirms every branch and cannot be aborted");
@@ -469,6 +486,28 @@ public final class SagaEngine implements AutoCloseable {
             case FAILED -> SubmitResult.FAILED;
             default -> SubmitResult.ONGOING;
         };
+    }
+
+    /**
+     * What a submit of message {@code submitted} runs when {@code stored} holds it already: the stored message with
+     * the submit's options (its delay), keeping the stored {@code query_prepared} if the submit has none.
+     *
+     * @throws CommandRefusedException GID_TAKEN when the branches or payloads differ
+     */
+    private static SagaDefinition asSameMessage(SagaDefinition stored, SagaDefinition submitted) {
+        if (!stored.steps().equals(submitted.steps())) {
+            throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
+                    + " already holds a message with other branches or payloads; use a new gid (GET "
+                    + "/api/dtmsvr/newGid) for a new message");
+        }
+        SagaOptions o = submitted.options();
+        if (!o.queryPrepared().isEmpty() || stored.options().queryPrepared().isEmpty()) {
+            return submitted;
+        }
+        return new SagaDefinition(submitted.gid(), submitted.type(), submitted.steps(), new SagaOptions(
+                o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(),
+                o.concurrent(), stored.options().queryPrepared(), o.delayMs()), submitted.predecessors(),
+                submitted.customData());
     }
 
     private static void requireSameType(TransactionRecord stored, SagaDefinition def) {

@@ -22,6 +22,11 @@ import java.util.Set;
  * prepared past its {@code timeout_to_fail} → {@code aborting}; submitted → every confirm, last registered first,
  * each retried until it succeeds (a confirm's FAILURE too: the try reserved what it confirms) → {@code succeed};
  * aborting → every cancel, last registered first, retried until it succeeds → {@code failed}. DTM's order and rules.
+ *
+ * <p>A message (msg) has actions only. Prepared past its {@code timeout_to_fail} → ask its {@code query_prepared}
+ * (the back-check): SUCCESS → {@code submitted}, FAILURE → {@code failed} (its local transaction did not commit),
+ * ONGOING or no answer → ask again later. Submitted → after its delay, every action (in order, or all at once when
+ * concurrent), each retried until it succeeds, a FAILURE too → {@code succeed}. It never compensates.
  */
 public final class SagaMachine {
     private final Backoff backoff;
@@ -54,9 +59,13 @@ public final class SagaMachine {
             Set<BranchCall> inFlight) {
         return switch (status) {
             case SUCCEEDED, FAILED -> new Plan.Done();
-            case PREPARED -> planPrepared(def, createdAt, now);
-            case SUBMITTED -> def.type() == TransType.TCC ? planConfirm(def, p, now, inFlight)
-                    : planForward(def, p, createdAt, now, inFlight);
+            case PREPARED -> def.type() == TransType.MSG ? planBackCheck(def, p, createdAt, now, inFlight)
+                    : planPrepared(def, createdAt, now);
+            case SUBMITTED -> switch (def.type()) {
+                case SAGA -> planForward(def, p, createdAt, now, inFlight);
+                case TCC -> planConfirm(def, p, now, inFlight);
+                case MSG -> planDeliver(def, p, createdAt, now, inFlight);
+            };
             case ABORTING -> planBackward(def, p, now, inFlight);
         };
     }
@@ -78,8 +87,8 @@ public final class SagaMachine {
         long interval = def.options().retryIntervalMs();
         BranchState next = switch (outcome) {
             case SUCCESS -> new BranchState(Phase.SUCCEEDED, attempts, 0, null);
-            case FAILURE -> call.compensating() || def.type() == TransType.TCC
-                    // a compensation (and a TCC confirm) must eventually succeed: its FAILURE is retried
+            case FAILURE -> call.compensating() || (def.type() != TransType.SAGA && !call.isQueryPrepared())
+                    // a compensation, a TCC confirm and a message's branch must eventually succeed: FAILURE is retried
                     ? new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail)
                     : new BranchState(Phase.FAILED, attempts, 0, detail);
             case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, now + interval, detail);
@@ -114,6 +123,36 @@ public final class SagaMachine {
                 : new Plan.Wait(deadline);
     }
 
+    /** A prepared message: once its timeout passed, ask its query_prepared until it says yes or no. */
+    private static Plan planBackCheck(SagaDefinition def, SagaProgress p, long createdAt, long now,
+            Set<BranchCall> inFlight) {
+        long deadline = createdAt + def.options().timeoutToFailMs();
+        if (now < deadline) {
+            return new Plan.Wait(deadline);
+        }
+        BranchState q = p.branch(BranchCall.QUERY_PREPARED);
+        return switch (q.phase()) {
+            case SUCCEEDED -> new Plan.Submit();
+            case FAILED -> new Plan.Finish(TransStatus.FAILED, "query_prepared answered FAILURE: the local "
+                    + "transaction did not commit, so the message is not sent");
+            case PENDING, ATTEMPTED -> inFlight.contains(BranchCall.QUERY_PREPARED) ? new Plan.Wait(Long.MAX_VALUE)
+                    : q.notBefore() <= now ? new Plan.Call(List.of(BranchCall.QUERY_PREPARED))
+                    : new Plan.Wait(q.notBefore());
+        };
+    }
+
+    /** A submitted message: after its delay, every action until it succeeds; nothing fails it. */
+    private static Plan planDeliver(SagaDefinition def, SagaProgress p, long createdAt, long now,
+            Set<BranchCall> inFlight) {
+        long notBefore = createdAt + def.options().delayMs();
+        if (now < notBefore) {
+            return new Plan.Wait(notBefore);
+        }
+        List<Integer> candidates = nextActions(def, p);
+        return candidates.isEmpty() ? new Plan.Finish(TransStatus.SUCCEEDED, null)
+                : callOrWait(candidates, false, p, now, Long.MAX_VALUE, inFlight);
+    }
+
     private Plan planForward(SagaDefinition def, SagaProgress p, long createdAt, long now, Set<BranchCall> inFlight) {
         SagaOptions o = def.options();
         boolean allSucceeded = true;
@@ -137,12 +176,17 @@ public final class SagaMachine {
         if (now >= deadline) {
             return new Plan.Abort("not finished within timeout_to_fail (" + o.timeoutToFailMs() / 1000 + " s)");
         }
+        return callOrWait(nextActions(def, p), false, p, now, deadline, inFlight);
+    }
+
+    /** The actions that may run now: the first unfinished one, or (concurrent) each whose predecessors succeeded. */
+    private static List<Integer> nextActions(SagaDefinition def, SagaProgress p) {
         List<Integer> candidates = new ArrayList<>();
         for (int i = 0; i < def.size(); i++) {
             if (p.actions().get(i).isSucceeded()) {
                 continue;
             }
-            if (!o.concurrent()) {
+            if (!def.options().concurrent()) {
                 candidates.add(i);
                 break;
             }
@@ -150,7 +194,7 @@ public final class SagaMachine {
                 candidates.add(i);
             }
         }
-        return callOrWait(candidates, false, p, now, deadline, inFlight);
+        return candidates;
     }
 
     /** A submitted TCC transaction: confirm every branch, the last registered first, one at a time (as DTM). */

@@ -4,7 +4,10 @@ import java.util.Map;
 
 /**
  * The per-transaction options, resolved against the server's defaults. Durations in milliseconds;
- * 0 means "none" for {@code timeoutToFailMs} and {@code retryLimit}.
+ * 0 means "none" for {@code timeoutToFailMs}, {@code retryLimit} and {@code delayMs}.
+ *
+ * @param queryPrepared a message's back-check URL, or empty (other types, or a message submitted without prepare)
+ * @param delayMs       a message's branches are called no sooner than this after it was created
  */
 public record SagaOptions(
         long timeoutToFailMs,
@@ -12,5 +15,7 @@ public record SagaOptions(
         long retryIntervalMs,
         long retryLimit,
         Map<String, String> branchHeaders,
-        boolean concurrent) {
+        boolean concurrent,
+        String queryPrepared,
+        long delayMs) {
 }

@@ -22,29 +22,37 @@ public record SagaProgress(
         @JsonProperty("a") List<BranchState> actions,
         @JsonProperty("c") List<BranchState> compensations,
         @JsonProperty("u") boolean uncertain,
-        @JsonProperty("r") long releasedAt) {
+        @JsonProperty("r") long releasedAt,
+        @JsonProperty("q") BranchState queryPrepared) {
 
     public static SagaProgress initial(int steps) {
         List<BranchState> a = Collections.nCopies(steps, BranchState.PENDING);
-        return new SagaProgress(a, a, false, -1);
+        return new SagaProgress(a, a, false, -1, null);
     }
 
     public SagaProgress {
         // a TCC transaction has no branches until they are registered: written without "a" and "c"
         actions = actions == null ? List.of() : List.copyOf(actions);
         compensations = compensations == null ? List.of() : List.copyOf(compensations);
+        // queryPrepared stays null (and unwritten) until a message's query_prepared is asked
     }
 
     public BranchState branch(BranchCall call) {
+        if (call.isQueryPrepared()) {
+            return queryPrepared == null ? BranchState.PENDING : queryPrepared;
+        }
         return call.compensating() ? compensations.get(call.step()) : actions.get(call.step());
     }
 
     public SagaProgress with(BranchCall call, BranchState state) {
+        if (call.isQueryPrepared()) {
+            return new SagaProgress(actions, compensations, uncertain, releasedAt, state);
+        }
         List<BranchState> list = new ArrayList<>(call.compensating() ? compensations : actions);
         list.set(call.step(), state);
         return call.compensating()
-                ? new SagaProgress(actions, list, uncertain, releasedAt)
-                : new SagaProgress(list, compensations, uncertain, releasedAt);
+                ? new SagaProgress(actions, list, uncertain, releasedAt, queryPrepared)
+                : new SagaProgress(list, compensations, uncertain, releasedAt, queryPrepared);
     }
 
     /** This progress with one more step, never called (a TCC branch just registered). */
@@ -53,20 +61,20 @@ public record SagaProgress(
         a.add(BranchState.PENDING);
         List<BranchState> c = new ArrayList<>(compensations);
         c.add(BranchState.PENDING);
-        return new SagaProgress(a, c, uncertain, releasedAt);
+        return new SagaProgress(a, c, uncertain, releasedAt, queryPrepared);
     }
 
     public SagaProgress asUncertain() {
-        return uncertain ? this : new SagaProgress(actions, compensations, true, releasedAt);
+        return uncertain ? this : new SagaProgress(actions, compensations, true, releasedAt, queryPrepared);
     }
 
     /** This progress as written by a holder that keeps the transaction ({@code releasedAt = -1}). */
     public SagaProgress held() {
-        return releasedAt == -1 ? this : new SagaProgress(actions, compensations, uncertain, -1);
+        return releasedAt == -1 ? this : new SagaProgress(actions, compensations, uncertain, -1, queryPrepared);
     }
 
     /** This progress as written by the release write that produces record version {@code version}. */
     public SagaProgress releasedAt(long version) {
-        return new SagaProgress(actions, compensations, uncertain, version);
+        return new SagaProgress(actions, compensations, uncertain, version, queryPrepared);
     }
 }

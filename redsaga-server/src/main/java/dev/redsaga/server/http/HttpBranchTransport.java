@@ -28,7 +28,7 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * Calls branches as DTM does: {@code POST url?gid=..&trans_type=saga&branch_id=01&op=action}, the step's
- * payload as the JSON body, plus the transaction's {@code branch_headers} and the call's deadline
+ * payload as the JSON body ({@code GET} when the payload is empty, as a message's back-check's is), plus the transaction's {@code branch_headers} and the call's deadline
  * ({@link BranchDeadline}); the answer classified by {@link Outcome#classify}.
  *
  * <p>Every call first passes its destination's gate ({@link Destination}: circuit, retry budget, adaptive in-flight
@@ -134,9 +134,13 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                 + "&branch_id=" + enc(r.branchId()) + "&op=" + enc(r.op().wire());
         org.eclipse.jetty.client.Request req;
         try {
-            req = client.newRequest(uri)
-                    .method(HttpMethod.POST)
-                    .body(new StringRequestContent("application/json", r.payload(), StandardCharsets.UTF_8));
+            req = client.newRequest(uri);
+            if (r.payload().isEmpty()) {
+                req.method(HttpMethod.GET); // DTM's choice: a branch without a payload (and a back-check) is a GET
+            } else {
+                req.method(HttpMethod.POST)
+                        .body(new StringRequestContent("application/json", r.payload(), StandardCharsets.UTF_8));
+            }
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "bad branch URL: " + e.getMessage()));
         }

@@ -117,6 +117,10 @@ public final class TransactionService {
     /** Stores a saga as {@code prepared}: it runs only once submitted, and fails after {@code timeout_to_fail}. */
     public void prepare(TransRequest req) {
         SagaDefinition def = parse(req);
+        if (def.type() == TransType.MSG && def.options().queryPrepared().isEmpty()) {
+            throw RequestException.invalid("query_prepared is required to prepare a msg: when the submit does not "
+                    + "come, the coordinator asks it whether the local transaction committed");
+        }
         guarded(req.gid(), "the prepare", () -> {
             engine.prepare(def);
             return null;
@@ -164,9 +168,12 @@ public final class TransactionService {
         List<BranchView> branches = new ArrayList<>();
         for (int i = 0; i < def.size(); i++) {
             Step s = def.steps().get(i);
-            // a compensation branch for every step, as DTM lists them (one without a URL is never called)
-            branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, true).op(def.type()), s.compensate(),
-                    branchStatus(p.compensations().get(i))));
+            // a compensation branch for every step of a saga or tcc, as DTM lists them (one without a URL is never
+            // called); a message has none
+            if (def.type() != TransType.MSG) {
+                branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, true).op(def.type()),
+                        s.compensate(), branchStatus(p.compensations().get(i))));
+            }
             branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, false).op(def.type()), s.action(),
                     branchStatus(p.actions().get(i))));
         }
@@ -253,6 +260,9 @@ public final class TransactionService {
                 checkBranchUrl("steps[" + i + "].compensate", s.compensate());
             }
         }
+        if (!def.options().queryPrepared().isEmpty()) {
+            checkBranchUrl("query_prepared", def.options().queryPrepared());
+        }
         return def;
     }
 
@@ -293,7 +303,7 @@ public final class TransactionService {
         }
         return new TransView(r.gid(), r.transType(), r.status(), steps, payloads, time(r.createdAt()),
                 time(r.updatedAt()), time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(),
-                def.customData());
+                def.customData(), def.options().queryPrepared().isEmpty() ? null : def.options().queryPrepared());
     }
 
     /**
@@ -310,7 +320,7 @@ public final class TransactionService {
 
     private static TransView summary(TransactionRecord r) {
         return new TransView(r.gid(), r.transType(), r.status(), null, null, time(r.createdAt()), time(r.updatedAt()),
-                time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null);
+                time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null, null);
     }
 
     private static String time(Long epochMs) {

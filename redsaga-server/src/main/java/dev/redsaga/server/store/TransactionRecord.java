@@ -47,6 +47,12 @@ public record TransactionRecord(
         return definition.isEmpty();
     }
 
+    /** This record with another definition (a write that also replaces what the transaction runs). */
+    public TransactionRecord withDefinition(String newDefinition) {
+        return new TransactionRecord(gid, transType, status, newDefinition, progress, version, owner, nextDueAt,
+                createdAt, updatedAt, finishedAt, reason);
+    }
+
     /** The next version of this record: same gid, definition and creation time, version + 1. */
     public TransactionRecord next(TransStatus status, String progress, String owner, Long nextDueAt,
             long now, String reason) {

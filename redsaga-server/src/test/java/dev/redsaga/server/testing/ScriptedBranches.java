@@ -34,7 +34,7 @@ public final class ScriptedBranches implements AutoCloseable {
 
     /** One received call. */
     public record Call(String path, String gid, String branchId, String op, String transType, String body,
-            Map<String, List<String>> headers, long receivedNanos) {
+            Map<String, List<String>> headers, long receivedNanos, String method) {
     }
 
     private final HttpServer server;
@@ -87,7 +87,7 @@ public final class ScriptedBranches implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             synchronized (this) {
                 calls.add(new Call(path, q.get("gid"), q.get("branch_id"), q.get("op"), q.get("trans_type"), body,
-                        Map.copyOf(ex.getRequestHeaders()), System.nanoTime()));
+                        Map.copyOf(ex.getRequestHeaders()), System.nanoTime(), ex.getRequestMethod()));
             }
             Deque<Answer> queue = script.get(path);
             Answer a = null;
