@@ -21,9 +21,10 @@ import javax.sql.DataSource;
  * Built by {@link RedsagaClient#msg}; not thread-safe.
  *
  * <pre>{@code
+ * JdbcBarrier barrier = JdbcBarrier.detect(dataSource);              // once
  * Outcome o = client.msg(gid)
  *         .add("http://127.0.0.1:8082/credit/add", "{\"user\":7,\"amount\":30}")
- *         .doAndSubmitDb("http://127.0.0.1:8081/orders/query-prepared", dataSource, tx -> {
+ *         .doAndSubmitDb("http://127.0.0.1:8081/orders/query-prepared", dataSource, barrier, tx -> {
  *             tx.prepareStatement("INSERT INTO orders ...").executeUpdate();
  *             return Outcome.SUCCESS;                    // commit, then the credit is sent
  *         });
@@ -100,9 +101,9 @@ public final class Msg {
     }
 
     /**
-     * Prepares the message, runs {@code business} in a local transaction on {@code dataSource} behind the barrier
-     * (its rows in the table {@value JdbcBarrier#DEFAULT_TABLE}), and submits the message if it committed or aborts
-     * it if not. If the outcome of the commit is unknown (the database failed), it asks the barrier whether the
+     * Prepares the message, runs {@code business} in a local transaction on {@code dataSource} behind {@code barrier}
+     * (the one that answers the query-prepared endpoint), and submits the message if it committed or aborts it if
+     * not. If the outcome of the commit is unknown (the database failed), it asks the barrier whether the
      * transaction committed — which also settles it for good — and submits or aborts accordingly; if even that
      * fails, the message stays prepared and the coordinator's back-check settles it.
      *
@@ -110,20 +111,15 @@ public final class Msg {
      *     coordinator's back-check came first): rolled back, message aborted
      * @throws SQLException what the database threw, after the message was settled as far as possible
      */
-    public Outcome doAndSubmitDb(String queryPreparedUrl, DataSource dataSource, JdbcBarrier.Business business)
-            throws SQLException {
+    public Outcome doAndSubmitDb(String queryPreparedUrl, DataSource dataSource, JdbcBarrier barrier,
+            JdbcBarrier.Business business) throws SQLException {
         prepare(queryPreparedUrl);
-        BranchBarrier barrier = new BranchBarrier(TransType.MSG.wire(), gid, "00", BranchOp.MSG);
         Outcome outcome;
-        JdbcBarrier jdbc;
         try (Connection c = dataSource.getConnection()) {
-            jdbc = JdbcBarrier.detect(c);
-            try {
-                outcome = jdbc.call(c, barrier, business);
-            } catch (SQLException | RuntimeException | Error e) {
-                settleAfter(e, jdbc, dataSource);
-                throw e;
-            }
+            outcome = barrier.call(c, new BranchBarrier(TransType.MSG.wire(), gid, "00", BranchOp.MSG), business);
+        } catch (SQLException | RuntimeException | Error e) {
+            settleAfter(e, barrier, dataSource);
+            throw e;
         }
         if (outcome == Outcome.SUCCESS) {
             submit();

@@ -16,5 +16,10 @@ public enum EngineMutant {
      * A TCC transaction that times out while prepared fails as a prepared saga does, without cancelling: what its
      * tries reserved stays reserved.
      */
-    TCC_TIMEOUT_WITHOUT_CANCEL
+    TCC_TIMEOUT_WITHOUT_CANCEL,
+    /**
+     * A prepared message whose submit never came is sent at its timeout without asking its {@code query_prepared}:
+     * sent though its local transaction may never have committed.
+     */
+    MSG_TIMEOUT_WITHOUT_BACK_CHECK
 }

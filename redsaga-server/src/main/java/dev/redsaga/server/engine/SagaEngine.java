@@ -168,6 +168,10 @@ public final class SagaEngine implements AutoCloseable {
             if (def.type() == TransType.MSG && !stored.isRemoved() && def.type().wire().equals(stored.transType())) {
                 // DTM's clients send a message's delay with the submit only: the same message, options may differ
                 run = asSameMessage(definitionOf(stored), def);
+                if (stored.status() == TransStatus.FAILED) {
+                    throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "message " + def.gid()
+                            + " failed (" + stored.reason() + "); it cannot be submitted");
+                }
             } else {
                 requireSameBody(stored, definition);
                 run = def;

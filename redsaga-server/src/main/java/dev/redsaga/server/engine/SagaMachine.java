@@ -33,6 +33,7 @@ public final class SagaMachine {
     private final long preparedLifetimeMs;
     private final boolean skipFailedStepCompensation;
     private final boolean tccTimeoutWithoutCancel;
+    private final boolean msgTimeoutWithoutBackCheck;
 
     public SagaMachine(Backoff backoff) {
         this(backoff, EngineOptions.DEFAULT_PREPARED_LIFETIME_MS, java.util.Set.of());
@@ -47,6 +48,7 @@ public final class SagaMachine {
         this.preparedLifetimeMs = preparedLifetimeMs;
         this.skipFailedStepCompensation = mutants.contains(EngineMutant.SKIP_FAILED_STEP_COMPENSATION);
         this.tccTimeoutWithoutCancel = mutants.contains(EngineMutant.TCC_TIMEOUT_WITHOUT_CANCEL);
+        this.msgTimeoutWithoutBackCheck = mutants.contains(EngineMutant.MSG_TIMEOUT_WITHOUT_BACK_CHECK);
     }
 
     /**
@@ -124,11 +126,14 @@ public final class SagaMachine {
     }
 
     /** A prepared message: once its timeout passed, ask its query_prepared until it says yes or no. */
-    private static Plan planBackCheck(SagaDefinition def, SagaProgress p, long createdAt, long now,
+    private Plan planBackCheck(SagaDefinition def, SagaProgress p, long createdAt, long now,
             Set<BranchCall> inFlight) {
         long deadline = createdAt + def.options().timeoutToFailMs();
         if (now < deadline) {
             return new Plan.Wait(deadline);
+        }
+        if (msgTimeoutWithoutBackCheck) {
+            return new Plan.Submit(); // EngineMutant: sent without asking
         }
         BranchState q = p.branch(BranchCall.QUERY_PREPARED);
         return switch (q.phase()) {

@@ -176,8 +176,8 @@ class DtmCompatibilityIT {
         }
         assertThat(api.send("DELETE", "/api/dtmsvr/topic/orders", null).statusCode()).isEqualTo(400);
         assertThat(api.get("nothing-like-it").statusCode()).isEqualTo(404);
-        HttpResponse<String> msg = api.post("prepare", "{\"gid\":\"m1\",\"trans_type\":\"msg\"}");
-        assertThat(msg.statusCode()).isEqualTo(400);
-        assertThat(msg.body()).contains("trans_type 'msg' is not supported");
+        HttpResponse<String> xa = api.post("prepare", "{\"gid\":\"x1\",\"trans_type\":\"xa\"}");
+        assertThat(xa.statusCode()).isEqualTo(400);
+        assertThat(xa.body()).contains("trans_type 'xa' is not supported");
     }
 }

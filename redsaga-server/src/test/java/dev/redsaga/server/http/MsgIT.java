@@ -173,6 +173,9 @@ class MsgIT {
         post("prepare", msg(gid, "/m6", ",\"timeout_to_fail\":1"));
         assertThat(post("abort", "{\"gid\":\"" + gid + "\",\"trans_type\":\"msg\"}").statusCode()).isEqualTo(200);
         assertThat(status(gid)).isEqualTo("failed");
+        HttpResponse<String> submit = post("submit", msg(gid, "/m6", ""));
+        assertThat(submit.statusCode()).isEqualTo(409);
+        assertThat(submit.body()).contains("cannot be submitted");
         Thread.sleep(1_500); // past its timeout: no back-check either
         assertThat(branches.calls(gid)).isEmpty();
     }

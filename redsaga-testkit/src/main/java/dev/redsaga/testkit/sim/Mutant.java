@@ -16,11 +16,15 @@ public enum Mutant {
             EngineMutant.NOT_AWAITING_IN_FLIGHT),
     TCC_TIMEOUT_WITHOUT_CANCEL("a TCC transaction that times out while prepared fails without cancelling its "
             + "branches", EngineMutant.TCC_TIMEOUT_WITHOUT_CANCEL),
+    MSG_TIMEOUT_WITHOUT_BACK_CHECK("a prepared message whose submit never came is sent without asking its "
+            + "query_prepared", EngineMutant.MSG_TIMEOUT_WITHOUT_BACK_CHECK),
     WRITE_WITHOUT_VERSION_CHECK("the store accepts a write whatever the stored version (no fencing)", null),
     EMPTY_COMPENSATION_WITHOUT_COMMIT("the barrier answers an empty compensation without committing its record",
             null),
     ERROR_COMMITS_HALF_DONE_BUSINESS("the barrier lets an Error escape without rolling back, so the half-done "
-            + "business commits", null);
+            + "business commits", null),
+    MSG_BACK_CHECK_WITHOUT_RECORD("the barrier answers a message's back-check without writing its row, so a local "
+            + "transaction after it still commits", null);
 
     private final String description;
     private final EngineMutant engine;

@@ -9,8 +9,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /**
- * The barrier's algorithm (as {@link JdbcBarrier#call} runs it on H2) with one of two known bugs switched on, for
- * the simulator's proof that it finds them. Never used without a mutant: the simulator otherwise runs the real
+ * The barrier's algorithm (as {@link JdbcBarrier#call} and {@link JdbcBarrier#queryPrepared} run it on H2) with one
+ * of three known bugs switched on, for the simulator's proof that it finds them. Never used without a mutant: the simulator otherwise runs the real
  * {@link JdbcBarrier}.
  */
 final class MutatedBarrier {
@@ -52,6 +52,23 @@ final class MutatedBarrier {
             throw e; // the bug: restoring auto-commit below commits what the business did so far
         } finally {
             c.setAutoCommit(auto);
+        }
+    }
+
+    /**
+     * A message's back-check as {@link JdbcBarrier#queryPrepared} answers it; with its mutant, read without writing
+     * the row that refuses a later local transaction.
+     */
+    Outcome queryPrepared(Connection c, String gid) throws SQLException {
+        if (mutant != Mutant.MSG_BACK_CHECK_WITHOUT_RECORD) {
+            return JdbcBarrier.of(JdbcBarrier.Dialect.H2).queryPrepared(c, gid);
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT reason FROM barrier WHERE gid = ? AND branch_id = '00' AND op = 'msg'")) {
+            ps.setString(1, gid);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && !"rollback".equals(rs.getString(1)) ? Outcome.SUCCESS : Outcome.FAILURE;
+            }
         }
     }
 

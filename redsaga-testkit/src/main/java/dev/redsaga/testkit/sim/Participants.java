@@ -18,6 +18,7 @@ import java.util.Map;
  * {@link JdbcBarrier} (or, for a barrier mutant, the simulator's copy with that bug). An action writes two effect
  * rows, {@code a} then {@code b}, and may refuse (FAILURE) or die half-way with an {@code Error}; a compensation
  * writes its two rows. A TCC branch's try is an action (it may refuse), its confirm and cancel write their rows.
+ * A message's local transaction writes its two rows and may refuse; the back-check is answered by the barrier.
  * The checker reads the rows back.
  */
 final class Participants implements AutoCloseable {
@@ -42,7 +43,7 @@ final class Participants implements AutoCloseable {
             throw new IllegalStateException("cannot set up the simulated services' database: " + e.getMessage(), e);
         }
         mutated = mutant == Mutant.EMPTY_COMPENSATION_WITHOUT_COMMIT || mutant == Mutant.ERROR_COMMITS_HALF_DONE_BUSINESS
-                ? new MutatedBarrier(mutant) : null;
+                || mutant == Mutant.MSG_BACK_CHECK_WITHOUT_RECORD ? new MutatedBarrier(mutant) : null;
     }
 
     /** Empties the database for the next schedule. */
@@ -57,23 +58,54 @@ final class Participants implements AutoCloseable {
 
     /** One delivered branch request; its answer as the coordinator would classify it. */
     Outcome handle(String transType, String gid, String branchId, BranchOp op, Behaviour behaviour) {
-        BranchBarrier b = new BranchBarrier(transType, gid, branchId, op);
+        if (op == BranchOp.MSG) {
+            return queryPrepared(gid);
+        }
+        return run(new BranchBarrier(transType, gid, branchId, op), behaviour);
+    }
+
+    /**
+     * A message's local transaction, run by its sending client: writes {@code 00/msg/a} and {@code 00/msg/b} behind
+     * the barrier (the real one, whatever the mutant: the barrier mutants are about branches).
+     */
+    Outcome local(String gid, Behaviour behaviour) {
+        return run(new BranchBarrier("msg", gid, "00", BranchOp.MSG), behaviour);
+    }
+
+    /** The sending service's answer to a message's back-check. */
+    Outcome queryPrepared(String gid) {
+        try {
+            return mutated != null ? mutated.queryPrepared(db, gid) : barrier.queryPrepared(db, gid);
+        } catch (SQLException e) {
+            return Outcome.TRANSIENT;
+        }
+    }
+
+    private Outcome run(BranchBarrier b, Behaviour behaviour) {
+        String gid = b.gid();
+        String branchId = b.branchId();
+        BranchOp op = b.op();
         JdbcBarrier.Business business = tx -> {
             write(gid, branchId, op, "a");
             if (behaviour == Behaviour.DIE_HALF_WAY) {
                 throw new AssertionError("simulated: the business died half-way");
             }
             write(gid, branchId, op, "b");
-            return refusable(op) && behaviour == Behaviour.REFUSE ? Outcome.FAILURE : Outcome.SUCCESS;
+            return (refusable(op) || op == BranchOp.MSG) && behaviour == Behaviour.REFUSE ? Outcome.FAILURE
+                    : Outcome.SUCCESS;
         };
         try {
-            return mutated != null ? mutated.call(db, b, business) : barrier.call(db, b, business);
+            return mutated != null && op != BranchOp.MSG ? mutated.call(db, b, business)
+                    : barrier.call(db, b, business);
         } catch (SQLException | RuntimeException | Error e) {
             return Outcome.TRANSIENT; // the service answers 500; the coordinator retries
         }
     }
 
-    /** The ops whose business may say no: a saga's action and a TCC try (a confirm or cancel must succeed). */
+    /**
+     * The ops a coordinator calls whose business may say no: an action (a saga's, or a message's branch, which is
+     * then retried) and a TCC try (a confirm or cancel must succeed). A message's local transaction may say no too.
+     */
     static boolean refusable(BranchOp op) {
         return op == BranchOp.ACTION || op == BranchOp.TRY;
     }

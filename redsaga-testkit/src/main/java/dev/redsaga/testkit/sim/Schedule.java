@@ -32,7 +32,9 @@ import java.util.Set;
  *
  * <p>A TCC transaction's client (a node of its own, which does not crash but may give up half-way) prepares it,
  * registers each branch and calls its try over the same faulty network, then submits — or aborts after a try that
- * did not succeed.
+ * did not succeed. A message's client prepares it, runs its local transaction behind the barrier (which may refuse
+ * or die half-way), then submits — or aborts when it rolled back — as the SDK's {@code doAndSubmitDb} does; it may
+ * give up before its local transaction or between its commit and its submit, leaving the message to the back-check.
  */
 final class Schedule {
     private static final long FAULTS_FOR_MS = 20_000;
@@ -81,6 +83,10 @@ final class Schedule {
 
         boolean isTcc() {
             return tccBranches > 0;
+        }
+
+        boolean isMsg() {
+            return "msg".equals(request.transType());
         }
     }
 
@@ -172,8 +178,13 @@ final class Schedule {
     private void planWorkload() {
         int count = 1 + world.random.nextInt(3);
         for (int i = 0; i < count; i++) {
-            if (world.random.nextInt(3) == 0) {
+            int kind = world.random.nextInt(3);
+            if (kind == 0) {
                 planTcc("t" + Long.toString(seed, 36) + "-" + i);
+                continue;
+            }
+            if (kind == 1 && world.random.nextBoolean()) {
+                planMsg("m" + Long.toString(seed, 36) + "-" + i);
                 continue;
             }
             int steps = 1 + world.random.nextInt(3);
@@ -236,6 +247,73 @@ final class Schedule {
                 world.count(World.Fault.ABORT);
                 send(saga, "abort", 0);
             });
+        }
+    }
+
+    /** A message: prepared at a random time by its client, which then runs its local transaction. */
+    private void planMsg(String gid) {
+        int steps = 1 + world.random.nextInt(3);
+        List<SagaStep> list = new ArrayList<>();
+        List<String> payloads = new ArrayList<>();
+        for (int s = 0; s < steps; s++) {
+            list.add(new SagaStep("http://svc" + s + ".sim/act", null));
+            payloads.add("{}");
+        }
+        Long timeoutToFail = 5L + world.random.nextInt(20);
+        boolean concurrent = steps > 1 && world.random.nextInt(4) == 0;
+        String delay = world.random.nextInt(5) == 0 ? "{\"delay\":" + (1 + world.random.nextInt(3)) + "}" : null;
+        TransRequest req = new TransRequest(gid, "msg", list, payloads, null, timeoutToFail, null, null, null, null,
+                concurrent ? Boolean.TRUE : null, delay, "http://sender.sim/query-prepared");
+        SagaDefinition.parse(req, ENGINE);
+        Saga saga = new Saga(req, true, 0);
+        sagas.add(saga);
+        world.sched.at(start + world.random.nextLong(5_000), null, () -> send(saga, "prepare", 0));
+    }
+
+    /**
+     * The message client's local transaction, once the prepare was acknowledged; then its submit or abort. A local
+     * transaction that died half-way asks the barrier what became of it, as the SDK does.
+     */
+    private void msgLocal(Saga saga) {
+        if (saga.busyWith == 0) {
+            return; // a second answer to a prepare sent twice
+        }
+        saga.busyWith = 0;
+        if (world.faulty() && world.random.nextInt(10) == 0) {
+            world.count(World.Fault.CLIENT_GAVE_UP);
+            world.trace(saga.gid() + " client gave up before its local transaction");
+            saga.submitDone = true;
+            return;
+        }
+        if (world.faulty() && world.random.nextInt(8) == 0) {
+            // the sender stalls (a long pause) before its local transaction: the back-check may come first
+            long stall = world.random.nextLong(30_000);
+            world.count(World.Fault.PAUSE);
+            world.trace(saga.gid() + " client stalls " + stall + " ms before its local transaction");
+            world.sched.at(world.sched.now() + stall, null, () -> client.execute(() -> msgCommit(saga)));
+            return;
+        }
+        msgCommit(saga);
+    }
+
+    private void msgCommit(Saga saga) {
+        Participants.Behaviour behaviour = world.random.nextInt(8) == 0 ? Participants.Behaviour.REFUSE
+                : world.faulty() && world.random.nextInt(20) == 0 ? Participants.Behaviour.DIE_HALF_WAY
+                : Participants.Behaviour.NORMAL;
+        Outcome local = world.participants.local(saga.gid(), behaviour);
+        if (local == Outcome.TRANSIENT) {
+            local = world.participants.queryPrepared(saga.gid());
+        }
+        world.trace(saga.gid() + " local transaction " + behaviour + " -> " + local);
+        if (local != Outcome.SUCCESS) {
+            saga.submitDone = true;
+            send(saga, "abort", 0);
+        } else if (world.faulty() && world.random.nextInt(10) == 0) {
+            world.count(World.Fault.CLIENT_GAVE_UP);
+            world.trace(saga.gid() + " client gave up between its commit and its submit");
+            saga.submitDone = true;
+        } else {
+            send(saga, "submit", 0);
         }
     }
 
@@ -307,6 +385,8 @@ final class Schedule {
                         world.trace(saga.gid() + " prepared via " + c.node);
                         if (saga.isTcc()) {
                             client.execute(() -> tccNext(saga)); // a second answer finds the flow under way
+                        } else if (saga.isMsg()) {
+                            client.execute(() -> msgLocal(saga));
                         } else {
                             world.sched.at(world.sched.now() + 500 + world.random.nextLong(4_000), null,
                                     () -> send(saga, "submit", 0));
@@ -326,7 +406,8 @@ final class Schedule {
                         world.trace(saga.gid() + " submit acknowledged by " + c.node);
                     }
                     default -> {
-                        c.service.abort(saga.gid(), null, true); // an operator's, at a random moment
+                        // an operator's at a random moment; a message's client's after its local transaction rolled back
+                        c.service.abort(saga.gid(), null, !saga.isMsg());
                         world.trace(saga.gid() + " abort accepted by " + c.node);
                     }
                 }
@@ -440,6 +521,9 @@ final class Schedule {
             TransactionRecord r = store.find(gid).orElse(null);
             Map<String, Integer> effects = world.participants.effects(gid);
             if (r == null) {
+                if (s.isMsg() && effects.getOrDefault("00/msg/b", 0) > 0) {
+                    violations.add(gid + ": the local transaction committed, yet the message was never stored");
+                }
                 if (s.acknowledged) {
                     violations.add(gid + ": acknowledged submit lost");
                 }
@@ -456,6 +540,10 @@ final class Schedule {
             checkForward(gid, s.isTcc(), store.history(gid), violations);
             if (s.isTcc()) {
                 checkTcc(s, r, effects, violations);
+                continue;
+            }
+            if (s.isMsg()) {
+                checkMsg(s, r, effects, store.history(gid), violations);
                 continue;
             }
             int steps = s.request.steps().size();
@@ -515,6 +603,40 @@ final class Schedule {
                 violations.add(gid + " failed but branch " + branch + " has try x" + b[0] + ", confirm x" + b[1]
                         + ", cancel x" + b[2] + " (something stays reserved, or was confirmed)");
             }
+        }
+    }
+
+    /**
+     * A message: its local transaction whole; succeed exactly when it committed, and then every branch applied
+     * exactly once; failed — it did not commit (and never will: the back-check's row refuses it) and no branch ran;
+     * once submitted, it only moves to succeed.
+     */
+    private void checkMsg(Saga s, TransactionRecord r, Map<String, Integer> effects, List<TransStatus> history,
+            List<String> violations) {
+        String gid = s.gid();
+        int localA = effects.getOrDefault("00/msg/a", 0);
+        int localB = effects.getOrDefault("00/msg/b", 0);
+        if (localA != localB || localB > 1) {
+            violations.add(gid + ": local transaction half-done or run twice " + effects);
+        }
+        boolean succeeded = r.status() == TransStatus.SUCCEEDED;
+        if (succeeded != (localB == 1)) {
+            violations.add(gid + " is " + r.status().wire() + " but its local transaction "
+                    + (localB == 1 ? "committed" : "did not commit") + " " + effects);
+        }
+        for (int i = 0; i < s.request.steps().size(); i++) {
+            String branch = SagaDefinition.branchId(i);
+            int a = effects.getOrDefault(branch + "/action/a", 0);
+            int b = effects.getOrDefault(branch + "/action/b", 0);
+            if (a != b || b != (succeeded ? 1 : 0)) {
+                violations.add(gid + " " + r.status().wire() + " but branch " + branch + " applied x" + b
+                        + " (half-done: " + (a != b) + ")");
+            }
+        }
+        int submitted = history.indexOf(TransStatus.SUBMITTED);
+        if (submitted >= 0 && history.subList(submitted, history.size()).stream()
+                .anyMatch(st -> st != TransStatus.SUBMITTED && st != TransStatus.SUCCEEDED)) {
+            violations.add(gid + ": a submitted message did not go on to succeed: " + history);
         }
     }
 
