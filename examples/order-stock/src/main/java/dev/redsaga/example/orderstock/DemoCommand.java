@@ -19,11 +19,13 @@ import picocli.CommandLine.Option;
         description = {"Run the seed's experiment: purchase sagas (create order -> deduct stock) at high concurrency "
                 + "against a small stock, on a coordinator and two services with their own databases;",
             "then audit the databases and the coordinator's store saga by saga. Exit code 1 if anything is inconsistent.",
-            "With --mode tcc the same purchase as TCC: try (pending order, frozen stock), then confirm or cancel."})
+            "With --mode tcc the same purchase as TCC: try (pending order, frozen stock), then confirm or cancel.",
+            "With --mode msg as a 2-phase message: the stock deducted in a local transaction, then a message creates "
+                + "the order."})
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--mode", defaultValue = "saga", description = "saga, or tcc: each purchase as a TCC transaction "
-            + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--mode", defaultValue = "saga", description = "saga; tcc: each purchase as a TCC transaction; "
+            + "msg: as a 2-phase message (default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--requests", defaultValue = "1000", description = "purchase sagas to submit (default: ${DEFAULT-VALUE})")
@@ -50,6 +52,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duplicate-rate", defaultValue = "0", description = "share of requests delivered twice")
     double duplicateRate;
+
+    @Option(names = "--drop-submit-rate", defaultValue = "0", description = "--mode msg: share of messages whose "
+            + "sender dies between its commit and its submit (the coordinator's back-check settles them)")
+    double dropSubmitRate;
 
     @Option(names = "--slow-ms", defaultValue = "0", description = "extra time every branch request takes in the "
             + "services, holding a database connection: a deliberately slow service (default: ${DEFAULT-VALUE})")
@@ -90,15 +96,23 @@ public final class DemoCommand implements Callable<Integer> {
         Path tempStore = null;
         try {
             Backend backend = Backend.parse(db);
+            Experiment.Mode m = mode(mode);
+            if (dropSubmitRate > 0 && m != Experiment.Mode.MSG) {
+                throw new IllegalArgumentException("--drop-submit-rate is for --mode msg");
+            }
+            if (noBarrier && m == Experiment.Mode.MSG) {
+                throw new IllegalArgumentException("--mode msg needs the barrier: without it nothing can answer the "
+                        + "back-check of a message whose submit was lost; drop --no-barrier");
+            }
             Faults faults = new Faults(failRate, timeoutRate, hangRate, duplicateRate, seed)
-                    .withService(slowMs, naiveServices);
+                    .withService(slowMs, naiveServices).withDroppedSubmits(dropSubmitRate);
             String coordinatorStore = store;
             if (coordinatorStore == null) {
                 tempStore = Files.createTempDirectory("redsaga-demo");
                 coordinatorStore = "h2:" + tempStore.resolve("coordinator");
             }
             settings = new Experiment.Settings(requests, concurrency, stock, backend, faults, !noBarrier,
-                    coordinatorStore, requestTimeout.toMillis(), drainTimeout).withMode(mode(mode));
+                    coordinatorStore, requestTimeout.toMillis(), drainTimeout).withMode(m);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -123,13 +137,15 @@ public final class DemoCommand implements Callable<Integer> {
         err.println();
         Auditor.Report r = result.report();
         out.println();
-        out.printf("  purchases submitted   %6d   (submit errors %d, faults injected %d)%n", r.requests(),
-                result.submitErrors(), result.faultsInjected());
+        out.printf("  purchases submitted   %6d   (submit errors %d, faults injected %d%s)%n", r.requests(),
+                result.submitErrors(), result.faultsInjected(), result.droppedSubmits() > 0
+                        ? ", of which " + result.droppedSubmits() + " dropped submits" : "");
         if (result.firstSubmitError() != null) {
             out.println("    first submit error: " + result.firstSubmitError());
         }
         out.printf("  sagas succeeded       %6d%n", r.succeeded());
-        out.printf("  sagas failed          %6d   (compensated)%n", r.failed());
+        out.printf("  sagas failed          %6d   (%s)%n", r.failed(),
+                settings.mode() == Experiment.Mode.MSG ? "rolled back, nothing sent" : "compensated");
         out.printf("  sagas pending         %6d%n", r.pending());
         out.printf("  stock sold            %6d   of %d (available %d, frozen %d)%n", r.stockSold(), r.stockInitial(),
                 r.stockAvailable(), r.stockFrozen());
@@ -164,6 +180,7 @@ public final class DemoCommand implements Callable<Integer> {
             o.put("violations", r.violations().size());
             o.put("submit_errors", result.submitErrors());
             o.put("faults_injected", result.faultsInjected());
+            o.put("dropped_submits", result.droppedSubmits());
             o.put("elapsed_ms", result.elapsedMs());
             o.put("throughput_per_s", Math.round(result.throughputPerSecond() * 10) / 10.0);
             out.println(WireJson.mapper().writeValueAsString(o));
@@ -176,7 +193,8 @@ public final class DemoCommand implements Callable<Integer> {
         return switch (m) {
             case "saga" -> Experiment.Mode.SAGA;
             case "tcc" -> Experiment.Mode.TCC;
-            default -> throw new IllegalArgumentException("--mode must be saga or tcc, was '" + m + "'");
+            case "msg" -> Experiment.Mode.MSG;
+            default -> throw new IllegalArgumentException("--mode must be saga, tcc or msg, was '" + m + "'");
         };
     }
 

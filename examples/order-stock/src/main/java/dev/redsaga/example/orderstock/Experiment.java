@@ -1,6 +1,12 @@
 package dev.redsaga.example.orderstock;
 
+import dev.redsaga.client.Msg;
 import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.barrier.BranchBarrier;
+import dev.redsaga.client.barrier.JdbcBarrier;
+import dev.redsaga.protocol.BranchDeadline;
+import dev.redsaga.protocol.BranchOp;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.client.Tcc;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.RedsagaServer;
@@ -8,6 +14,7 @@ import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.TransactionRecord;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,6 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * The seed's experiment: N purchase sagas (create order → deduct stock) at a given concurrency against a
  * stock of S, on a coordinator and two services with their own databases; then the {@link Auditor}. As TCC: the
  * client tries the order (a pending row) and the stock (frozen units), the coordinator confirms or cancels both.
+ * As a 2-phase message: the stock is deducted in a local transaction on the stock database, and a message creates
+ * the order once that committed.
  */
 public final class Experiment {
     public static final String PRODUCT = OrderStockSystem.PRODUCT;
@@ -32,8 +41,16 @@ public final class Experiment {
         /** a saga: create the order, deduct the stock; compensations cancel and restore */
         SAGA,
         /** TCC: try both (pending order, frozen stock), then confirm both, or cancel both */
-        TCC
+        TCC,
+        /**
+         * a 2-phase message: deduct the stock in a local transaction on the stock database; once it committed, the
+         * message creates the order (called until it succeeds); when it rolled back (no stock), nothing is sent
+         */
+        MSG
     }
+
+    /** How long a demo message waits for its submit before the coordinator asks the stock service (whole seconds). */
+    static final Duration MSG_TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * @param coordinatorStore the coordinator's store URI ({@code h2:<dir>/coordinator} by default: embedded)
@@ -75,8 +92,9 @@ public final class Experiment {
         void update(int submitted, int requests, int finished, long elapsedMs);
     }
 
+    /** @param droppedSubmits messages whose submit was dropped (included in {@code faultsInjected}) */
     public record Result(Auditor.Report report, int submitErrors, String firstSubmitError, long elapsedMs,
-            double throughputPerSecond, long faultsInjected) {
+            double throughputPerSecond, long faultsInjected, int droppedSubmits) {
     }
 
     private Experiment() {
@@ -97,9 +115,11 @@ public final class Experiment {
                     .withBranchFlow(s.branchFlow()));
             toClose.add(coordinator);
             RedsagaClient client = RedsagaClient.builder(coordinator.baseUrl()).timeout(Duration.ofSeconds(60)).build();
+            JdbcBarrier stockBarrier = s.mode() == Mode.MSG ? JdbcBarrier.detect(services.stockDatabase()) : null;
             List<Auditor.Submitted> sagas = Collections.synchronizedList(new ArrayList<>());
             AtomicInteger submitted = new AtomicInteger();
             AtomicInteger submitErrors = new AtomicInteger();
+            AtomicInteger droppedSubmits = new AtomicInteger();
             AtomicReference<String> firstSubmitError = new AtomicReference<>();
             long start = System.nanoTime();
             Semaphore slots = new Semaphore(s.concurrency());
@@ -123,6 +143,10 @@ public final class Experiment {
                                     });
                                 } catch (Tcc.TryRefusedException refused) {
                                     // a try refused (no stock, an injected fault): aborted, the branches cancelled
+                                }
+                            } else if (s.mode() == Mode.MSG) {
+                                if (!sendMessage(client, gid, p, services, stockBarrier, s.faults())) {
+                                    droppedSubmits.incrementAndGet();
                                 }
                             } else {
                                 client.saga(gid)
@@ -164,8 +188,9 @@ public final class Experiment {
             long elapsed = elapsedMs(start);
             Auditor.Report report = Auditor.audit(coordinator.store(), List.copyOf(sagas),
                     services.ordersDatabase(), services.stockDatabase(), PRODUCT, s.stock());
-            return new Result(report, submitErrors.get(), firstSubmitError.get(), elapsed, s.requests() * 1000.0 / Math.max(1, elapsed),
-                    services.faultsInjected());
+            return new Result(report, submitErrors.get(), firstSubmitError.get(), elapsed,
+                    s.requests() * 1000.0 / Math.max(1, elapsed), services.faultsInjected() + droppedSubmits.get(),
+                    droppedSubmits.get());
         } finally {
             Collections.reverse(toClose);
             for (AutoCloseable c : toClose) {
@@ -176,6 +201,33 @@ public final class Experiment {
                 }
             }
         }
+    }
+
+    /**
+     * One purchase as a 2-phase message, as the stock service would send it: its stock is deducted in a local
+     * transaction (FAILURE when short: rolled back, the message aborted), then the message creates the order. A
+     * dropped submit leaves the message prepared: the coordinator asks the stock service's back-check after
+     * {@link #MSG_TIMEOUT}, which finds the committed deduction and sends the message all the same.
+     *
+     * @return false if the submit was dropped
+     */
+    private static boolean sendMessage(RedsagaClient client, String gid, Purchase p, OrderStockSystem services,
+            JdbcBarrier barrier, Faults faults) throws Exception {
+        Msg msg = client.msg(gid).add(services.orderService().url("/order/create"),
+                WireJson.mapper().writeValueAsString(p)).timeoutToFail(MSG_TIMEOUT);
+        String queryPrepared = services.stockService().url("/stock/query-prepared");
+        Business.BranchCall call = new Business.BranchCall(gid, TransType.MSG.wire(), "00", BranchOp.MSG.wire(), p,
+                BranchDeadline.NONE);
+        JdbcBarrier.Business deduct = tx -> StockService.DEDUCT.run(tx, call);
+        if (!faults.dropSubmit()) {
+            msg.doAndSubmitDb(queryPrepared, services.stockDatabase(), barrier, deduct);
+            return true;
+        }
+        msg.prepare(queryPrepared);
+        try (Connection c = services.stockDatabase().getConnection()) {
+            barrier.call(c, new BranchBarrier(TransType.MSG.wire(), gid, "00", BranchOp.MSG), deduct);
+        } // the sender dies here: no submit, no abort
+        return false;
     }
 
     private static long elapsedMs(long startNanos) {

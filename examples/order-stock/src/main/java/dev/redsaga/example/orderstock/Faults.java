@@ -13,7 +13,9 @@ import java.util.SplittableRandom;
  * </ul>
  * And two that apply to every request: {@code slowMs}, extra service time holding one of the service's database
  * connections (a slow service), and {@code naive}, a service that neither looks at the coordinator's deadline nor
- * bounds its queue (it works on requests whose caller gave up long ago).
+ * bounds its queue (it works on requests whose caller gave up long ago). For 2-phase messages, {@code dropSubmit}:
+ * the sender "dies" after its local transaction committed and before its submit, leaving the message to the
+ * coordinator's back-check.
  */
 public final class Faults {
     public enum Kind { NONE, FAIL_FAILURE, FAIL_ERROR, TIMEOUT, HANG, DUPLICATE }
@@ -26,12 +28,14 @@ public final class Faults {
     private final long seed;
     private final long slowMs;
     private final boolean naive;
+    private final double dropSubmit;
 
     public Faults(double fail, double timeout, double hang, double duplicate, long seed) {
-        this(fail, timeout, hang, duplicate, seed, 0, false);
+        this(fail, timeout, hang, duplicate, seed, 0, false, 0);
     }
 
-    private Faults(double fail, double timeout, double hang, double duplicate, long seed, long slowMs, boolean naive) {
+    private Faults(double fail, double timeout, double hang, double duplicate, long seed, long slowMs, boolean naive,
+            double dropSubmit) {
         this.fail = rate(fail, "--fail-rate");
         this.timeout = rate(timeout, "--timeout-rate");
         this.hang = rate(hang, "--hang-rate");
@@ -46,11 +50,22 @@ public final class Faults {
         this.seed = seed;
         this.slowMs = slowMs;
         this.naive = naive;
+        this.dropSubmit = rate(dropSubmit, "--drop-submit-rate");
     }
 
     /** These faults in a service that takes {@code ms} more per request and, if {@code naive}, never sheds. */
     public Faults withService(long ms, boolean naive) {
-        return new Faults(fail, timeout, hang, duplicate, seed, ms, naive);
+        return new Faults(fail, timeout, hang, duplicate, seed, ms, naive, dropSubmit);
+    }
+
+    /** These faults, and a message's submit dropped at {@code rate} (its sender dies after committing). */
+    public Faults withDroppedSubmits(double rate) {
+        return new Faults(fail, timeout, hang, duplicate, seed, slowMs, naive, rate);
+    }
+
+    /** Whether the next message's submit is dropped. */
+    public synchronized boolean dropSubmit() {
+        return dropSubmit > 0 && random.nextDouble() < dropSubmit;
     }
 
     public long slowMs() {
@@ -66,7 +81,7 @@ public final class Faults {
     }
 
     public boolean any() {
-        return fail + timeout + hang + duplicate > 0;
+        return fail + timeout + hang + duplicate + dropSubmit > 0;
     }
 
     /** The fault for the next request; {@code compensation} requests never answer FAILURE (it means nothing there). */
@@ -100,6 +115,7 @@ public final class Faults {
     @Override
     public String toString() {
         return "fail=" + fail + " timeout=" + timeout + " hang=" + hang + " duplicate=" + duplicate
+                + (dropSubmit > 0 ? " drop-submit=" + dropSubmit : "")
                 + (slowMs > 0 ? " slow=" + slowMs + "ms" : "") + (naive ? " naive (no shedding)" : "");
     }
 }

@@ -111,7 +111,8 @@ public final class OrderStockSystem implements AutoCloseable {
                 .route("/stock/restore", StockService.RESTORE)
                 .route("/stock/try", StockService.TRY)
                 .route("/stock/confirm", StockService.CONFIRM)
-                .route("/stock/cancel", StockService.CANCEL);
+                .route("/stock/cancel", StockService.CANCEL)
+                .backCheck("/stock/query-prepared");
         resources.add(stockService);
         orderService.start(orderPort);
         stockService.start(stockPort);

@@ -39,6 +39,7 @@ public final class ParticipantServer implements AutoCloseable {
     /** A memory guard: the deadline is what bounds the wait; this only caps how many wait at once. */
     private static final int WAITING_PER_WORKER = 64;
     private final Map<String, Business> routes = new HashMap<>();
+    private final java.util.Set<String> backChecks = new java.util.HashSet<>();
     private HttpEndpoint http;
     private final DataSource db;
     private final TransactionRunner runner;
@@ -80,6 +81,12 @@ public final class ParticipantServer implements AutoCloseable {
         return this;
     }
 
+    /** Answers 2-phase messages' back-checks ({@code query_prepared}) at {@code path}, from the barrier. */
+    public ParticipantServer backCheck(String path) {
+        backChecks.add(path);
+        return this;
+    }
+
     /** Listens on 127.0.0.1:{@code port} (0: a free port). */
     public ParticipantServer start(int port) throws IOException {
         http = HttpEndpoint.start("127.0.0.1", port, "participant", this::handle);
@@ -110,6 +117,10 @@ public final class ParticipantServer implements AutoCloseable {
     }
 
     private void handle(HttpEndpoint.Exchange ex) throws IOException {
+        if (backChecks.contains(ex.path())) {
+            backCheck(ex);
+            return;
+        }
         Business business = routes.get(ex.path());
         if (business == null) {
             ex.respondJson(404, BranchAnswer.failure("no route " + ex.path()).body());
@@ -178,6 +189,49 @@ public final class ParticipantServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A message's back-check, under the faults that can befall any request (never a FAILURE: that answer would say
+     * the local transaction did not commit).
+     */
+    private void backCheck(HttpEndpoint.Exchange ex) throws IOException {
+        requests.incrementAndGet();
+        Map<String, String> q;
+        try {
+            q = query(ex);
+        } catch (IllegalArgumentException e) {
+            ex.respondJson(400, BranchAnswer.failure("bad query string: " + e.getMessage()).body());
+            return;
+        }
+        if (q.get("gid") == null || q.get("gid").isEmpty()) {
+            ex.respondJson(400, BranchAnswer.failure("query parameter gid is required").body());
+            return;
+        }
+        Faults.Kind fault = faults.next(true);
+        if (fault != Faults.Kind.NONE) {
+            injected.incrementAndGet();
+        }
+        if (fault == Faults.Kind.FAIL_ERROR || fault == Faults.Kind.HANG) {
+            ex.respondJson(500, "{\"message\":\"injected error\"}");
+            return;
+        }
+        if (fault == Faults.Kind.DUPLICATE) {
+            workers.execute(() -> queryPrepared(q.get("gid")));
+        }
+        BranchAnswer a = queryPrepared(q.get("gid"));
+        if (fault == Faults.Kind.TIMEOUT) {
+            sleep(slowAnswerMs);
+        }
+        ex.respondJson(a.status(), a.body());
+    }
+
+    private BranchAnswer queryPrepared(String gid) {
+        try (Connection c = db.getConnection()) {
+            return BranchAnswer.of(runner.queryPrepared(c, gid));
+        } catch (SQLException | RuntimeException e) {
+            return new BranchAnswer(Outcome.TRANSIENT, e.toString());
+        }
+    }
+
     /** Runs the call with a permit, waiting for one at most until its deadline; 503 when it cannot. */
     private BranchAnswer admitted(Business.BranchCall call, Business business) {
         if (faults.naive()) {
@@ -230,7 +284,7 @@ public final class ParticipantServer implements AutoCloseable {
         }
     }
 
-    private static Business.BranchCall parse(HttpEndpoint.Exchange ex) throws IOException {
+    private static Map<String, String> query(HttpEndpoint.Exchange ex) {
         Map<String, String> q = new HashMap<>();
         String raw = ex.rawQuery();
         if (raw != null) {
@@ -241,6 +295,11 @@ public final class ParticipantServer implements AutoCloseable {
                 }
             }
         }
+        return q;
+    }
+
+    private static Business.BranchCall parse(HttpEndpoint.Exchange ex) throws IOException {
+        Map<String, String> q = query(ex);
         for (String k : new String[] {"gid", "trans_type", "branch_id", "op"}) {
             if (q.get(k) == null || q.get(k).isEmpty()) {
                 throw new IllegalArgumentException("query parameter " + k + " is required");
