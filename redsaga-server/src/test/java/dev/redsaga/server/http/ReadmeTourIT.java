@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.SubmitResult;
+import dev.redsaga.client.barrier.JdbcBarrier;
+import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.QueryReply;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.RedsagaServer;
@@ -11,6 +13,7 @@ import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import java.sql.PreparedStatement;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +68,31 @@ class ReadmeTourIT {
                     () -> client.query(tcc).transaction().status() == TransStatus.SUCCEEDED);
             assertThat(branches.trace(tcc)).containsExactly("/stock/reserve try", "/order/try try",
                     "/order/confirm confirm", "/stock/confirm confirm");
+
+            org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
+            dataSource.setURL("jdbc:h2:mem:readme-msg-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+            try (java.sql.Connection c = dataSource.getConnection()) {
+                c.createStatement().execute("CREATE TABLE orders (gid VARCHAR(128) PRIMARY KEY)");
+                JdbcBarrier.detect(c).createTableIfMissing(c);
+            }
+
+            // --- README: 2-phase message ---
+            JdbcBarrier barrier = JdbcBarrier.detect(dataSource);   // the sender's database; once
+            String msg = client.newGid();
+            Outcome placed = client.msg(msg)
+                    .add(svc + "/credit/add", "{\"user\":1,\"amount\":30}")
+                    .doAndSubmitDb(svc + "/orders/query-prepared", dataSource, barrier, tx -> {
+                        PreparedStatement ps = tx.prepareStatement("INSERT INTO orders (gid) VALUES (?)");
+                        ps.setString(1, msg);
+                        ps.executeUpdate();
+                        return Outcome.SUCCESS;   // commit; the coordinator then calls /credit/add until it succeeds
+                    });
+            // --- end ---
+
+            assertThat(placed).isEqualTo(Outcome.SUCCESS);
+            Await.until(java.time.Duration.ofSeconds(10), "the message to be sent",
+                    () -> client.query(msg).transaction().status() == TransStatus.SUCCEEDED);
+            assertThat(branches.trace(msg)).containsExactly("/credit/add action");
         }
     }
 }
