@@ -73,4 +73,25 @@ class DefinitionCodecTest {
         assertThat(DefinitionCodec.encode(SagaMachineTest.saga(1, null, null, false, null))).contains("\"v\":1")
                 .doesNotContain("\"t\"");
     }
+
+    /**
+     * A message keeps its query_prepared and delay (format 2); a saga is written exactly as before messages existed,
+     * without either: an earlier version's stored saga must still equal its resubmit byte for byte.
+     */
+    @Test
+    void aMessageKeepsItsBackCheckAndDelayAndASagaIsWrittenAsBefore() {
+        SagaDefinition msg = SagaDefinition.parse(new TransRequest("m-1", "msg", List.of(new SagaStep("http://a/1", null)),
+                List.of("{}"), null, 20L, null, null, null, null, null, "{\"delay\":3}", "http://a/qp"), OPTIONS);
+        String stored = DefinitionCodec.encode(msg);
+        assertThat(stored).contains("\"t\":\"msg\"").contains("\"qp\":\"http://a/qp\"").contains("\"dl\":3000");
+        SagaDefinition back = DefinitionCodec.decode(stored, OPTIONS);
+        assertThat(back).isEqualTo(msg);
+        assertThat(back.options().queryPrepared()).isEqualTo("http://a/qp");
+        assertThat(back.options().delayMs()).isEqualTo(3_000);
+        assertThat(DefinitionCodec.encode(SagaMachineTest.saga(2, 10L, 3L, false, null)))
+                .isEqualTo("{\"v\":1,\"gid\":\"g1\",\"steps\":[{\"b\":\"01\",\"a\":\"http://127.0.0.1/a0\",\"c\":"
+                        + "\"http://127.0.0.1/u0\",\"p\":\"\"},{\"b\":\"02\",\"a\":\"http://127.0.0.1/a1\",\"c\":"
+                        + "\"http://127.0.0.1/u1\",\"p\":\"\"}],\"o\":{\"ttf\":10000,\"rt\":3000,\"ri\":1000,\"rl\":3,"
+                        + "\"h\":{},\"cc\":false}}");
+    }
 }

@@ -257,6 +257,71 @@ class SagaMachineTest {
         assertThat(tcc(0, null).options().timeoutToFailMs()).isEqualTo(35_000);
     }
 
+    // --- messages: a back-check while prepared; every branch until it succeeds once submitted ---
+
+    static SagaDefinition msg(int steps, boolean concurrent, String customData) {
+        List<SagaStep> s = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            s.add(new SagaStep("http://127.0.0.1/m" + i, null));
+        }
+        return SagaDefinition.parse(new TransRequest("m1", "msg", s, null, null, 5L, null, null, null, null,
+                concurrent ? Boolean.TRUE : null, customData, "http://127.0.0.1/qp"), OPTIONS);
+    }
+
+    @Test
+    void aPreparedMessagePastItsTimeoutAsksItsBackCheckUntilItSaysYesOrNo() {
+        SagaDefinition d = msg(2, false, null);
+        BranchCall check = BranchCall.QUERY_PREPARED;
+        assertThat(check.op(d.type()).wire()).isEqualTo("msg");
+        SagaProgress p = SagaProgress.initial(2);
+        assertThat(machine.plan(d, TransStatus.PREPARED, p, 1_000, 5_999, Set.of())).isEqualTo(new Plan.Wait(6_000));
+        assertThat(machine.plan(d, TransStatus.PREPARED, p, 1_000, 6_000, Set.of()))
+                .isEqualTo(new Plan.Call(List.of(check)));
+        assertThat(machine.plan(d, TransStatus.PREPARED, machine.started(p, check), 1_000, 6_000, Set.of(check)))
+                .as("in flight: wait for its answer").isEqualTo(new Plan.Wait(Long.MAX_VALUE));
+        // ONGOING: asked again after the retry interval
+        SagaProgress ongoing = answer(d, p, check, Outcome.ONGOING, 6_000);
+        assertThat(machine.plan(d, TransStatus.PREPARED, ongoing, 1_000, 6_500, Set.of()))
+                .isEqualTo(new Plan.Wait(7_000));
+        assertThat(machine.plan(d, TransStatus.PREPARED, answer(d, ongoing, check, Outcome.SUCCESS, 7_000), 1_000,
+                7_000, Set.of())).isEqualTo(new Plan.Submit());
+        Plan no = machine.plan(d, TransStatus.PREPARED, answer(d, ongoing, check, Outcome.FAILURE, 7_000), 1_000,
+                7_000, Set.of());
+        assertThat(no).isInstanceOf(Plan.Finish.class);
+        assertThat(((Plan.Finish) no).status()).isEqualTo(TransStatus.FAILED);
+        assertThat(d.options().timeoutToFailMs()).isEqualTo(5_000);
+        assertThat(msg(1, false, null).options().queryPrepared()).isEqualTo("http://127.0.0.1/qp");
+    }
+
+    @Test
+    void aSubmittedMessageRetriesEveryBranchUntilItSucceedsAndNeverAborts() {
+        SagaDefinition d = msg(2, false, null);
+        SagaProgress p = SagaProgress.initial(2);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(0))));
+        p = answer(d, p, action(0), Outcome.FAILURE, 0);
+        assertThat(p.actions().get(0).phase()).as("a message's FAILURE is retried").isEqualTo(Phase.ATTEMPTED);
+        long later = ((Plan.Wait) plan(d, TransStatus.SUBMITTED, p, 0)).until();
+        p = answer(d, p, action(0), Outcome.SUCCESS, later);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, later)).isEqualTo(new Plan.Call(List.of(action(1))));
+        p = answer(d, p, action(1), Outcome.SUCCESS, later);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, later)).isEqualTo(new Plan.Finish(TransStatus.SUCCEEDED, null));
+        // long past its timeout_to_fail, still delivering: only a prepared message times out
+        assertThat(plan(d, TransStatus.SUBMITTED, SagaProgress.initial(2), 1_000_000))
+                .isEqualTo(new Plan.Call(List.of(action(0))));
+    }
+
+    @Test
+    void aDelayedMessageWaitsAndAConcurrentOneCallsEveryBranchAtOnce() {
+        SagaDefinition delayed = msg(1, false, "{\"delay\":3}");
+        assertThat(machine.plan(delayed, TransStatus.SUBMITTED, SagaProgress.initial(1), 1_000, 2_000, Set.of()))
+                .isEqualTo(new Plan.Wait(4_000));
+        assertThat(machine.plan(delayed, TransStatus.SUBMITTED, SagaProgress.initial(1), 1_000, 4_000, Set.of()))
+                .isEqualTo(new Plan.Call(List.of(action(0))));
+        SagaDefinition concurrent = msg(3, true, null);
+        assertThat(plan(concurrent, TransStatus.SUBMITTED, SagaProgress.initial(3), 0))
+                .isEqualTo(new Plan.Call(List.of(action(0), action(1), action(2))));
+    }
+
     @Test
     void tccBranchesAreCheckedWhenRegisteredAndARetriedRegistrationChangesNothing() {
         SagaDefinition d = tcc(1, null);
