@@ -4,8 +4,8 @@ package dev.redsaga.protocol;
  * The one mapping between protocol answers and HTTP: SUCCESS ↔ 200, FAILURE ↔ 409, ONGOING ↔ 425.
  *
  * <p>{@link #classify} reads a branch (or server) reply the way DTM does: 425 or a body containing
- * {@code ONGOING} is not done yet; 409 or a body containing {@code FAILURE} is a business failure; any
- * other non-2xx is {@link #TRANSIENT} (retry with backoff); a 2xx is success.
+ * {@code ONGOING} is not done yet; 409 or a body containing {@code FAILURE} is a business failure; 200 is
+ * success; anything else — 201 and 204 too, as DTM counts them — is {@link #TRANSIENT} (retry with backoff).
  */
 public enum Outcome {
     SUCCESS(200),
@@ -36,9 +36,6 @@ public enum Outcome {
         if (httpStatus == 409 || b.contains(RESULT_FAILURE)) {
             return FAILURE;
         }
-        if (httpStatus < 200 || httpStatus >= 300) {
-            return TRANSIENT;
-        }
-        return SUCCESS;
+        return httpStatus == 200 ? SUCCESS : TRANSIENT;
     }
 }

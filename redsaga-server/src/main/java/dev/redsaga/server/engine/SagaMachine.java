@@ -169,8 +169,8 @@ public final class SagaMachine {
             }
             if (o.retryLimit() > 0 && !a.isSucceeded() && a.attempts() > o.retryLimit()
                     && !inFlight.contains(new BranchCall(i, false))) {
-                return new Plan.Abort("action of branch " + def.steps().get(i).branchId() + " still failing after "
-                        + o.retryLimit() + " retries: " + a.lastError());
+                // DTM's words, which its tests compare
+                return new Plan.Abort("RetryCount is greater than RetryLimit, RetryLimit: " + o.retryLimit());
             }
             allSucceeded &= a.isSucceeded();
         }
@@ -179,7 +179,7 @@ public final class SagaMachine {
         }
         long deadline = o.timeoutToFailMs() > 0 ? createdAt + o.timeoutToFailMs() : Long.MAX_VALUE;
         if (now >= deadline) {
-            return new Plan.Abort("not finished within timeout_to_fail (" + o.timeoutToFailMs() / 1000 + " s)");
+            return new Plan.Abort("Timeout after " + o.timeoutToFailMs() / 1000 + " seconds"); // DTM's words
         }
         return callOrWait(nextActions(def, p), false, p, now, deadline, inFlight);
     }

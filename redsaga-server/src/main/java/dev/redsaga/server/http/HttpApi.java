@@ -135,10 +135,15 @@ public final class HttpApi implements HttpEndpoint.Handler {
     }
 
     private void submit(HttpEndpoint.Exchange ex) throws IOException {
-        SubmitResult result = service.submit(readTrans(ex));
+        TransRequest req = readTrans(ex);
+        SubmitResult result = service.submit(req);
         switch (result) {
             case ACCEPTED, SUCCEEDED -> reply(ex, 200, DtmReply.success());
-            case FAILED -> reply(ex, Outcome.FAILURE.httpStatus(), DtmReply.failure("the saga failed and was compensated"));
+            // with its rollback_reason, as DTM answers: the failing branch's own message is in it
+            case FAILED -> reply(ex, Outcome.FAILURE.httpStatus(), DtmReply.failure(
+                    (TransRequest.TRANS_TYPE_SAGA.equals(req.transType()) ? "the saga failed and was compensated"
+                            : "the " + RemoteText.printable(req.transType(), 10) + " transaction failed")
+                    + service.failureReason(req.gid()).map(r -> ": " + r).orElse("")));
             case ONGOING -> reply(ex, Outcome.ONGOING.httpStatus(), DtmReply.ongoing("the saga is still running; query it"));
         }
     }

@@ -156,6 +156,15 @@ public final class TransactionService {
         });
     }
 
+    /** Why transaction {@code gid} failed (its stored reason), if it can be read now. */
+    public Optional<String> failureReason(String gid) {
+        try {
+            return store.find(gid).map(TransactionRecord::reason);
+        } catch (StoreException e) {
+            return Optional.empty(); // the answer goes without it: the failure itself is known
+        }
+    }
+
     public QueryReply query(String gidParam) {
         String gid = requireGid(gidParam);
         Optional<TransactionRecord> found = guarded(gid, "the query", () -> store.find(gid));

@@ -7,9 +7,11 @@ import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
+import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.RawApi;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -48,6 +50,15 @@ class DtmCompatibilityIT {
         HttpResponse<String> r = send("GET", "/api/dtmsvr/" + routeAndQuery, null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return WireJson.mapper().readTree(r.body());
+    }
+
+    static String status(String gid) {
+        try {
+            JsonNode t = get("query?gid=" + gid).get("transaction");
+            return t.isNull() ? null : t.get("status").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     void submit(String gid, String transType) throws Exception {
@@ -161,6 +172,57 @@ class DtmCompatibilityIT {
         assertThat(branches.trace(gid)).containsExactly("/TransOut action", transIn + " action",
                 "/TransOutRevert compensate");
         assertThat(get("query?gid=" + gid).get("transaction").get("status").asText()).isEqualTo("failed");
+    }
+
+    /**
+     * DTM's {@code TestSagaGlobalTransWithRetryLimitNo} and {@code TestSagaOptionsRollbackWait}: retry_limit N allows N
+     * retries, then the saga aborts with DTM's own words; a failed wait_result submit answers with the failing
+     * branch's message; the branches end as DTM shows them.
+     */
+    @Test
+    void retryLimitAndFailureReasonsReadAsDtmWritesThem() throws Exception {
+        String gid = "retry-limit-" + UUID.randomUUID();
+        String retry = "/TransInRetry-" + gid;
+        branches.script(retry, ScriptedBranches.Answer.ERROR, ScriptedBranches.Answer.ERROR,
+                ScriptedBranches.Answer.ERROR);
+        String body = """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s"},{"action":"%s",                "compensate":"%s"}],"payloads":["{}","{}"],"wait_result":true,"retry_limit":1,"retry_interval":1}"""
+                .formatted(gid, branches.url("/TransOut"), branches.url("/TransOutRevert"), branches.url(retry),
+                        branches.url("/TransInRevert"));
+        send("POST", "/api/dtmsvr/submit", body);
+        Await.until(Duration.ofSeconds(20), gid + " failed",
+                () -> "failed".equals(status(gid)));
+        JsonNode q = get("query?gid=" + gid);
+        assertThat(q.get("transaction").get("rollback_reason").asText())
+                .isEqualTo("RetryCount is greater than RetryLimit, RetryLimit: 1");
+        assertThat(branches.trace(gid)).filteredOn(t -> t.startsWith(retry)).hasSize(2);
+        assertThat(q.get("branches")).extracting(b -> b.get("status").asText())
+                .containsExactly("succeed", "succeed", "succeed", "prepared");
+
+        String rollback = "rollback-wait-" + UUID.randomUUID();
+        String insufficient = "/TransIn-" + rollback;
+        branches.script(insufficient, new ScriptedBranches.Answer(409,
+                "{\"dtm_result\":\"FAILURE\",\"message\":\"Insufficient balance\"}", 0));
+        HttpResponse<String> r = send("POST", "/api/dtmsvr/submit", """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s"}],"payloads":["{}"],                "wait_result":true}""".formatted(rollback, branches.url(insufficient), branches.url("/TransInRevert")));
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).contains("Insufficient balance");
+        assertThat(get("query?gid=" + rollback).get("transaction").get("rollback_reason").asText())
+                .contains("Insufficient balance");
+    }
+
+    /** DTM counts only 200 as a branch's success: a 204 or a 201 is retried, not taken for done. */
+    @Test
+    void onlyTwoHundredIsABranchSuccess() throws Exception {
+        String gid = "status-" + UUID.randomUUID();
+        String odd = "/Odd-" + gid;
+        branches.script(odd, new ScriptedBranches.Answer(204, "", 0), new ScriptedBranches.Answer(201, "{}", 0));
+        send("POST", "/api/dtmsvr/submit", """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s"}],"payloads":["{}"],"retry_interval":1}"""
+                .formatted(gid, branches.url(odd)));
+        Await.until(Duration.ofSeconds(20), gid + " succeed",
+                () -> "succeed".equals(status(gid)));
+        assertThat(branches.trace(gid)).containsExactly(odd + " action", odd + " action", odd + " action");
     }
 
     /** What DTM offers and redsaga does not yet is a clear 400 with the reason, not a 404 "no such endpoint". */
