@@ -454,6 +454,36 @@ public final class SagaEngine implements AutoCloseable {
                 + " kept changing; try forceStop again");
     }
 
+    /**
+     * An operator's "retry now" (DTM's {@code resetNextCronTime}): a transaction waiting out a retry backoff is due
+     * at once, every branch's backoff forgotten; recovery (here or on another instance) drives it within its poll
+     * interval. One held by a live drive is left alone: it is being driven this moment.
+     *
+     * @return whether it was made due now
+     * @throws CommandRefusedException NOT_FOUND, or CONFLICT when it already ended (or kept changing)
+     */
+    public boolean retryNow(String gid) {
+        for (int i = 0; i < MAX_CAS_TRIES; i++) {
+            TransactionRecord r = find(gid);
+            long now = clock.millis();
+            if (r.status().isTerminal()) {
+                throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                        + " is already " + r.status().wire() + "; there is nothing to retry");
+            }
+            if (r.owner() != null && r.nextDueAt() != null && r.nextDueAt() > now) {
+                return false;
+            }
+            // released, or its holder's lease is over: written as released, so its next claim is not an orphan's
+            SagaProgress p = ProgressCodec.decode(r.progress()).retryNow().releasedAt(r.version() + 1);
+            TransactionRecord due = r.next(r.status(), ProgressCodec.encode(p), null, now, now, r.reason());
+            if (store.compareAndSet(due)) {
+                return true;
+            }
+        }
+        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
+                + " kept changing; try resetNextCronTime again");
+    }
+
     private TransactionRecord find(String gid) {
         return store.find(gid).orElseThrow(() -> new CommandRefusedException(CommandRefusedException.Reason.NOT_FOUND,
                 "no transaction with gid " + gid));

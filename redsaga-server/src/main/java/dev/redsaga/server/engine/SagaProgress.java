@@ -64,6 +64,20 @@ public record SagaProgress(
         return new SagaProgress(a, c, uncertain, releasedAt, queryPrepared);
     }
 
+    /** This progress with every branch's backoff forgotten: each may be called again at once. */
+    public SagaProgress retryNow() {
+        return new SagaProgress(dueNow(actions), dueNow(compensations), uncertain, releasedAt,
+                queryPrepared == null ? null : dueNow(List.of(queryPrepared)).getFirst());
+    }
+
+    private static List<BranchState> dueNow(List<BranchState> states) {
+        List<BranchState> out = new ArrayList<>(states.size());
+        for (BranchState b : states) {
+            out.add(b.notBefore() == 0 ? b : new BranchState(b.phase(), b.attempts(), 0, b.lastError()));
+        }
+        return out;
+    }
+
     public SagaProgress asUncertain() {
         return uncertain ? this : new SagaProgress(actions, compensations, true, releasedAt, queryPrepared);
     }

@@ -33,11 +33,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
     /** DTM's routes that redsaga does not offer yet: answered 400 with the reason, not 404. */
     private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "registerXaBranch",
-            "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime", "resetNextCronTime");
+            "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime");
     /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
     static final String PING = "/api/ping";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
-            "forceStop", "registerBranch", "registerTccBranch");
+            "forceStop", "registerBranch", "registerTccBranch", "resetNextCronTime");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     private final TransactionService service;
@@ -83,6 +83,10 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         service.forceStop(read(ex, AbortRequest.class).gid());
                         reply(ex, 200, DtmReply.success());
                     }
+                    case "resetNextCronTime" -> {
+                        service.retryNow(read(ex, AbortRequest.class).gid());
+                        reply(ex, 200, DtmReply.success());
+                    }
                     // the second name is the one DTM's older clients use
                     case "registerBranch", "registerTccBranch" -> {
                         service.registerBranch(read(ex, BranchRegistration.class));
@@ -96,7 +100,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         if (NOT_OFFERED.contains(route) || route.startsWith("topic/")) {
                             // DTM has it, a DTM client may call it: say so, rather than "no such endpoint"
                             reply(ex, 400, DtmReply.failure(route + " is DTM's, and redsaga does not offer it yet "
-                                    + "(2-phase messages and their topics, XA, workflow, cron resets): see "
+                                    + "(topics, XA, workflow, resetCronTime): see "
                                     + "docs/protocol.md, \"Compatibility with DTM\""));
                         } else {
                             reply(ex, 404, DtmReply.failure("no such endpoint " + path
@@ -164,7 +168,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
         AccessPolicy.Scope scope = switch (route) {
             case "health" -> null;
             // abort: a client's, for what it prepared; stopping a running saga is an operator's (checked below)
-            case "forceStop", "all" -> AccessPolicy.Scope.ADMIN;
+            case "forceStop", "all", "resetNextCronTime" -> AccessPolicy.Scope.ADMIN;
             default -> AccessPolicy.Scope.SUBMIT;
         };
         if (scope != null && access.requiresToken()) {

@@ -165,6 +165,15 @@ public final class TransactionService {
         }
     }
 
+    /**
+     * "Retry now" (DTM's {@code resetNextCronTime}): a transaction waiting out a retry backoff is driven again
+     * within the recovery poll interval; one being driven this moment is left alone.
+     */
+    public void retryNow(String gidParam) {
+        String gid = requireGid(gidParam);
+        guarded(gid, "the retry", () -> engine.retryNow(gid));
+    }
+
     public QueryReply query(String gidParam) {
         String gid = requireGid(gidParam);
         Optional<TransactionRecord> found = guarded(gid, "the query", () -> store.find(gid));

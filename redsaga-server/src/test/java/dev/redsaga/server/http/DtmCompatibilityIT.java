@@ -225,10 +225,39 @@ class DtmCompatibilityIT {
         assertThat(branches.trace(gid)).containsExactly(odd + " action", odd + " action", odd + " action");
     }
 
+    /**
+     * DTM's {@code resetNextCronTime}, an operator's "retry now": a saga waiting out a long backoff (30-60 s here) is
+     * driven again at once; an ended one is a 409, an unknown gid a 404.
+     */
+    @Test
+    void resetNextCronTimeRetriesAWaitingTransactionNow() throws Exception {
+        String gid = "retry-now-" + UUID.randomUUID();
+        String flaky = "/Flaky-" + gid;
+        branches.script(flaky, ScriptedBranches.Answer.ERROR);
+        send("POST", "/api/dtmsvr/submit", """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s"}],"payloads":["{}"],"retry_interval":60}"""
+                .formatted(gid, branches.url(flaky)));
+        Await.until(Duration.ofSeconds(10), gid + " waiting out its backoff", () -> {
+            try {
+                JsonNode t = get("query?gid=" + gid).get("transaction");
+                return branches.calls(gid).size() == 1 && t.get("owner") == null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        HttpResponse<String> reset = api.post("resetNextCronTime", "{\"gid\":\"" + gid + "\"}");
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        Await.until(Duration.ofSeconds(10), gid + " retried at once", () -> "succeed".equals(status(gid)));
+        assertThat(branches.trace(gid)).containsExactly(flaky + " action", flaky + " action");
+
+        assertThat(api.post("resetNextCronTime", "{\"gid\":\"" + gid + "\"}").statusCode()).isEqualTo(409);
+        assertThat(api.post("resetNextCronTime", "{\"gid\":\"no-such-gid\"}").statusCode()).isEqualTo(404);
+    }
+
     /** What DTM offers and redsaga does not yet is a clear 400 with the reason, not a 404 "no such endpoint". */
     @Test
     void dtmRoutesNotOfferedYetSaySo() throws Exception {
-        for (String route : new String[] {"prepareWorkflow", "registerXaBranch", "resetNextCronTime"}) {
+        for (String route : new String[] {"prepareWorkflow", "registerXaBranch", "resetCronTime"}) {
             HttpResponse<String> r = api.post(route, "{\"gid\":\"x\"}");
             assertThat(r.statusCode()).as(route).isEqualTo(400);
             assertThat(r.body()).as(route).contains("does not offer it yet").contains("Compatibility with DTM");
