@@ -84,6 +84,14 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                     + " are allowed");
         }
         List<String> payloads = r.payloads() == null ? List.of() : r.payloads();
+        if (wireSteps.stream().anyMatch(s -> s != null && s.data() != null)) {
+            // DTM's older clients: each step's payload in steps[].data
+            if (!payloads.isEmpty()) {
+                throw new InvalidTransactionException("give the steps' payloads either in payloads or in "
+                        + "steps[].data, not both");
+            }
+            payloads = wireSteps.stream().map(s -> s == null || s.data() == null ? "" : s.data()).toList();
+        }
         if (!payloads.isEmpty() && payloads.size() != wireSteps.size()) {
             throw new InvalidTransactionException("payloads has " + payloads.size() + " entries but steps has "
                     + wireSteps.size() + ": give one payload per step");

@@ -169,8 +169,9 @@ public final class SagaMachine {
             }
             if (o.retryLimit() > 0 && !a.isSucceeded() && a.attempts() > o.retryLimit()
                     && !inFlight.contains(new BranchCall(i, false))) {
-                // DTM's words, which its tests compare
-                return new Plan.Abort("RetryCount is greater than RetryLimit, RetryLimit: " + o.retryLimit());
+                // DTM's words first (its tests compare them), then what the operator needs: which branch, and why
+                return new Plan.Abort("RetryCount is greater than RetryLimit, RetryLimit: " + o.retryLimit()
+                        + "; branch " + def.steps().get(i).branchId() + " last answered: " + a.lastError());
             }
             allSucceeded &= a.isSucceeded();
         }

@@ -321,7 +321,9 @@ public final class TransactionService {
         }
         return new TransView(r.gid(), r.transType(), r.status(), steps, payloads, time(r.createdAt()),
                 time(r.updatedAt()), time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(),
-                def.customData(), def.options().queryPrepared().isEmpty() ? null : def.options().queryPrepared());
+                def.customData(), def.options().queryPrepared().isEmpty() ? null : def.options().queryPrepared(),
+                "http", def.options().retryIntervalMs() / 1000,
+                r.status() == TransStatus.FAILED ? time(r.finishedAt()) : null);
     }
 
     /**
@@ -329,7 +331,7 @@ public final class TransactionService {
      * the fixed fields, plus the free texts at six bytes a character (the longest JSON escape).
      */
     private static long maxJsonSize(TransactionRecord r) {
-        return 400 + 6L * (r.gid().length() + length(r.owner()) + length(r.reason()) + length(r.transType()));
+        return 450 + 6L * (r.gid().length() + length(r.owner()) + length(r.reason()) + length(r.transType()));
     }
 
     private static int length(String s) {
@@ -338,7 +340,8 @@ public final class TransactionService {
 
     private static TransView summary(TransactionRecord r) {
         return new TransView(r.gid(), r.transType(), r.status(), null, null, time(r.createdAt()), time(r.updatedAt()),
-                time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null, null);
+                time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null, null, null, null,
+                r.status() == TransStatus.FAILED ? time(r.finishedAt()) : null);
     }
 
     private static String time(Long epochMs) {

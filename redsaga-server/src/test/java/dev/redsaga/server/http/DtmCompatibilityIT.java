@@ -194,7 +194,7 @@ class DtmCompatibilityIT {
                 () -> "failed".equals(status(gid)));
         JsonNode q = get("query?gid=" + gid);
         assertThat(q.get("transaction").get("rollback_reason").asText())
-                .isEqualTo("RetryCount is greater than RetryLimit, RetryLimit: 1");
+                .startsWith("RetryCount is greater than RetryLimit, RetryLimit: 1;");
         assertThat(branches.trace(gid)).filteredOn(t -> t.startsWith(retry)).hasSize(2);
         assertThat(q.get("branches")).extracting(b -> b.get("status").asText())
                 .containsExactly("succeed", "succeed", "succeed", "prepared");
@@ -207,8 +207,28 @@ class DtmCompatibilityIT {
                 {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s"}],"payloads":["{}"],                "wait_result":true}""".formatted(rollback, branches.url(insufficient), branches.url("/TransInRevert")));
         assertThat(r.statusCode()).isEqualTo(409);
         assertThat(r.body()).contains("Insufficient balance");
-        assertThat(get("query?gid=" + rollback).get("transaction").get("rollback_reason").asText())
-                .contains("Insufficient balance");
+        JsonNode failed = get("query?gid=" + rollback).get("transaction");
+        assertThat(failed.get("rollback_reason").asText()).contains("Insufficient balance");
+        // what DTM's admin UI shows of a transaction
+        assertThat(failed.get("protocol").asText()).isEqualTo("http");
+        assertThat(failed.get("next_cron_interval").asLong()).isEqualTo(1);
+        assertThat(failed.get("rollback_time").asText()).isNotEmpty();
+    }
+
+    /** DTM's older clients put each step's payload in steps[].data: read as payloads are. */
+    @Test
+    void theOldFormWithThePayloadInTheStepIsRead() throws Exception {
+        String gid = "old-form-" + UUID.randomUUID();
+        HttpResponse<String> r = send("POST", "/api/dtmsvr/submit", """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s","data":"{\\"amount\\":30}"}],                "wait_result":true}""".formatted(gid, branches.url("/TransOut"), branches.url("/TransOutRevert")));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(branches.calls(gid)).singleElement()
+                .satisfies(c -> assertThat(c.body()).isEqualTo("{\"amount\":30}"));
+        HttpResponse<String> both = send("POST", "/api/dtmsvr/submit", """
+                {"gid":"%s-2","trans_type":"saga","steps":[{"action":"%s","data":"{}"}],"payloads":["{}"]}"""
+                .formatted(gid, branches.url("/TransOut")));
+        assertThat(both.statusCode()).isEqualTo(400);
+        assertThat(both.body()).contains("not both");
     }
 
     /** DTM counts only 200 as a branch's success: a 204 or a 201 is retried, not taken for done. */
