@@ -13,7 +13,10 @@ public enum BranchOp {
     TRY("try", null),
     CONFIRM("confirm", null),
     CANCEL("cancel", TRY),
-    MSG("msg", null);
+    MSG("msg", null),
+    /** XA's second phase, and DTM's barrier ops of the same names (rollback undoes an action). */
+    COMMIT("commit", null),
+    ROLLBACK("rollback", ACTION);
 
     private final String wire;
     private final BranchOp origin;
@@ -45,6 +48,6 @@ public enum BranchOp {
             }
         }
         throw new IllegalArgumentException("unknown branch op '" + s
-                + "'; expected one of action, compensate, try, confirm, cancel, msg");
+                + "'; expected one of action, compensate, try, confirm, cancel, msg, commit, rollback");
     }
 }

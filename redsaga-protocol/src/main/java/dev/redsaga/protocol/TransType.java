@@ -17,7 +17,12 @@ public enum TransType {
      * called until it succeeds (no compensation). A prepared message whose submit never comes is settled by asking
      * the client's {@code query_prepared} URL whether the local transaction committed.
      */
-    MSG("msg");
+    MSG("msg"),
+    /**
+     * XA over HTTP: each branch runs its local work as a prepared XA transaction branch and registers one URL; submit
+     * calls it with {@code op=commit} for every branch, abort (or a timeout before submit) with {@code op=rollback}.
+     */
+    XA("xa");
 
     private final String wire;
 
@@ -28,6 +33,11 @@ public enum TransType {
     @JsonValue
     public String wire() {
         return wire;
+    }
+
+    /** Whether its branches are registered one by one while it is prepared (TCC, XA), not given with it. */
+    public boolean registersBranches() {
+        return this == TCC || this == XA;
     }
 
     /** The type named {@code s}, or {@code null} if this coordinator runs no such type. */

@@ -5,7 +5,8 @@ import dev.redsaga.protocol.TransType;
 
 /**
  * One call the engine decided to make: the action or the compensation of step {@code step} (0-based) — for a TCC
- * transaction, the confirm or the cancel of its branch — or a prepared message's back-check, {@link #QUERY_PREPARED}.
+ * transaction, the confirm or the cancel of its branch; for XA, its commit or rollback — or a prepared message's
+ * back-check, {@link #QUERY_PREPARED}.
  */
 public record BranchCall(int step, boolean compensating) {
     /** A prepared message's back-check: its {@code query_prepared} URL, asked whether the local transaction committed. */
@@ -21,6 +22,9 @@ public record BranchCall(int step, boolean compensating) {
     public BranchOp op(TransType type) {
         if (isQueryPrepared()) {
             return BranchOp.MSG;
+        }
+        if (type == TransType.XA) {
+            return compensating ? BranchOp.ROLLBACK : BranchOp.COMMIT;
         }
         if (type == TransType.TCC) {
             return compensating ? BranchOp.CANCEL : BranchOp.CONFIRM;

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  *
  * <p>A TCC transaction is a saga whose steps are registered one by one while it is prepared ({@link #withBranch}):
  * a step's action is the branch's confirm, its compensation the branch's cancel, its payload the branch's data.
- * A message (msg) is a saga without compensations, with a {@code query_prepared} URL and an optional delay.
+ * A message (msg) is a saga without compensations, with a {@code query_prepared} URL and an optional delay. An XA
+ * transaction registers its branches as TCC does, each step's action and compensation the branch's one URL (called
+ * with op commit and op rollback).
  */
 public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaOptions options,
         List<List<Integer>> predecessors, String customData) {
@@ -61,17 +63,21 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             throw new InvalidTransactionException(gidProblem);
         }
         if (r.transType() == null || r.transType().isEmpty()) {
-            throw new InvalidTransactionException("trans_type is required: use \"saga\", \"tcc\" or \"msg\"");
+            throw new InvalidTransactionException("trans_type is required: use \"saga\", \"tcc\", \"msg\" or \"xa\"");
         }
         TransType type = TransType.fromWire(r.transType());
         if (type == null) {
             throw new InvalidTransactionException("trans_type '" + r.transType()
-                    + "' is not supported: redsaga runs \"saga\", \"tcc\" and \"msg\" transactions");
+                    + "' is not supported: redsaga runs \"saga\", \"tcc\", \"msg\" and \"xa\" transactions");
         }
         List<SagaStep> wireSteps = r.steps() == null ? List.of() : r.steps();
         if (type == TransType.TCC && !wireSteps.isEmpty()) {
             throw new InvalidTransactionException("a tcc transaction has no steps: register each branch with "
                     + "POST registerBranch (its confirm and cancel URLs) before calling its try");
+        }
+        if (type == TransType.XA && !wireSteps.isEmpty()) {
+            throw new InvalidTransactionException("an xa transaction has no steps: each branch registers its URL with "
+                    + "POST registerBranch once its XA transaction is prepared");
         }
         if (type == TransType.SAGA && wireSteps.isEmpty()) {
             throw new InvalidTransactionException("steps is required: give at least one {\"action\":url,\"compensate\":url}");
@@ -163,24 +169,27 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
     }
 
     /**
-     * This TCC transaction with one more branch, checked as a submitted step is. Registering a branch id again with
+     * This TCC or XA transaction with one more branch, checked as a submitted step is (XA: {@code confirm} and
+     * {@code cancel} are the branch's one URL). Registering a branch id again with
      * the same URLs and data changes nothing (a client's retry).
      *
      * @throws InvalidTransactionException for a bad URL or branch id, a branch id registered with other URLs or
      *                                     data, or one branch too many
      */
     public SagaDefinition withBranch(String branchId, String confirm, String cancel, String data) {
-        if (type != TransType.TCC) {
+        if (!type.registersBranches()) {
             throw new InvalidTransactionException("transaction " + gid + " is a " + type.wire()
-                    + "; only a tcc transaction registers branches");
+                    + "; only a tcc or xa transaction registers branches");
         }
         if (branchId == null || branchId.isEmpty() || branchId.length() > 64
                 || !BRANCH_ID.matcher(branchId).matches()) {
             throw new InvalidTransactionException("branch_id '" + branchId + "' is invalid: use 1-64 of A-Z a-z 0-9 "
                     + "_ . : - (DTM's clients send 01, 02, ...)");
         }
-        Step step = new Step(branchId, checkUrl(confirm, "confirm"), checkUrl(cancel, "cancel"),
-                data == null ? "" : data);
+        Step step = type == TransType.XA
+                ? new Step(branchId, checkUrl(confirm, "url"), checkUrl(cancel, "url"), data == null ? "" : data)
+                : new Step(branchId, checkUrl(confirm, "confirm"), checkUrl(cancel, "cancel"),
+                        data == null ? "" : data);
         for (Step s : steps) {
             if (s.branchId().equals(branchId)) {
                 if (s.equals(step)) {

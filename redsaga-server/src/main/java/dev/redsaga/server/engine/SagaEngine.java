@@ -234,9 +234,9 @@ public final class SagaEngine implements AutoCloseable {
             for (int i = 0; i < MAX_CAS_TRIES; i++) {
                 TransactionRecord r = find(gid);
                 SagaDefinition def = definitionOf(r);
-                if (def.type() != TransType.TCC) {
+                if (!def.type().registersBranches()) {
                     throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "transaction " + gid
-                            + " is a " + def.type().wire() + ", not a tcc transaction");
+                            + " is a " + def.type().wire() + ", not a tcc or xa transaction");
                 }
                 switch (r.status()) {
                     case SUBMITTED, SUCCEEDED -> {
@@ -266,8 +266,9 @@ public final class SagaEngine implements AutoCloseable {
     }
 
     /**
-     * Registers a branch of a prepared TCC transaction: its confirm and cancel URLs and its data, before the client
-     * calls its try. Registering the same branch again changes nothing.
+     * Registers a branch of a prepared TCC transaction (its confirm and cancel URLs and its data, before the client
+     * calls its try) or XA transaction (its one URL, as {@code confirm} and {@code cancel}, once its XA transaction is
+     * prepared). Registering the same branch again changes nothing.
      *
      * @param maxChars the most the transaction's stored definition may hold with this branch
      * @throws CommandRefusedException NOT_FOUND; CONFLICT unless it is a prepared TCC transaction
@@ -278,11 +279,11 @@ public final class SagaEngine implements AutoCloseable {
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
             SagaDefinition def = definitionOf(r);
-            if (def.type() != TransType.TCC || r.status() != TransStatus.PREPARED) {
+            if (!def.type().registersBranches() || r.status() != TransStatus.PREPARED) {
                 // DTM's words: its clients show them
                 throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "no trans with gid: "
                         + gid + " status: prepared found (it is a " + def.type().wire() + ", " + r.status().wire()
-                        + "); branches are registered while a tcc transaction is prepared");
+                        + "); branches are registered while a tcc or xa transaction is prepared");
             }
             SagaDefinition more = def.withBranch(branchId, confirm, cancel, data);
             if (more == def) {
@@ -290,7 +291,8 @@ public final class SagaEngine implements AutoCloseable {
             }
             String definition = DefinitionCodec.encode(more);
             if (definition.length() > maxChars) {
-                throw new InvalidTransactionException("tcc transaction " + gid + " would hold " + definition.length()
+                throw new InvalidTransactionException(def.type().wire() + " transaction " + gid + " would hold "
+                        + definition.length()
                         + " characters of branches with branch " + branchId + "; at most " + maxChars
                         + " (the server's --max-request-bytes): keep each branch's data small");
             }
@@ -333,8 +335,8 @@ public final class SagaEngine implements AutoCloseable {
                 now + timeout, now, now, null, null);
         Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
         if (existing.isPresent()) {
-            if (def.type() == TransType.TCC) {
-                // its branches are registered since: the same gid as a tcc transaction is the same prepare again
+            if (def.type().registersBranches()) {
+                // its branches are registered since: the same gid of the same type is the same prepare again
                 requireSameType(existing.get(), def);
             } else if (def.type() == TransType.MSG && !existing.get().isRemoved()
                     && def.type().wire().equals(existing.get().transType())) {
@@ -365,7 +367,8 @@ public final class SagaEngine implements AutoCloseable {
         String why = reason == null || reason.isBlank() ? "aborted by request" : reason;
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
-            boolean tcc = TransType.TCC.wire().equals(r.transType());
+            TransType type = TransType.fromWire(r.transType());
+            boolean tcc = type != null && type.registersBranches(); // TCC and XA: abort rules alike
             boolean msg = TransType.MSG.wire().equals(r.transType());
             switch (r.status()) {
                 case ABORTING, FAILED -> {
@@ -392,8 +395,9 @@ public final class SagaEngine implements AutoCloseable {
                                 + "(an operator's forceStop stops it)");
                     }
                     if (tcc) {
-                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "tcc transaction "
-                                + gid + " is submitted: it confirms every branch and cannot be aborted");
+                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, r.transType()
+                                + " transaction " + gid + " is submitted: it "
+                                + (type == TransType.XA ? "commits" : "confirms") + " every branch and cannot be aborted");
                     }
                     if (!operator) {
                         throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "saga " + gid

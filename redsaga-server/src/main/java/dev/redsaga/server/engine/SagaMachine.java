@@ -23,6 +23,9 @@ import java.util.Set;
  * each retried until it succeeds (a confirm's FAILURE too: the try reserved what it confirms) → {@code succeed};
  * aborting → every cancel, last registered first, retried until it succeeds → {@code failed}. DTM's order and rules.
  *
+ * <p>XA (each step a registered branch, action and compensation its one URL): as TCC, but the commits
+ * ({@code op=commit}) and the rollbacks ({@code op=rollback}) go in registration order, as DTM's.
+ *
  * <p>A message (msg) has actions only. Prepared past its {@code timeout_to_fail} → ask its {@code query_prepared}
  * (the back-check): SUCCESS → {@code submitted}, FAILURE → {@code failed} (its local transaction did not commit),
  * ONGOING or no answer → ask again later. Submitted → after its delay, every action (in order, or all at once when
@@ -67,8 +70,10 @@ public final class SagaMachine {
                 case SAGA -> planForward(def, p, createdAt, now, inFlight);
                 case TCC -> planConfirm(def, p, now, inFlight);
                 case MSG -> planDeliver(def, p, createdAt, now, inFlight);
+                case XA -> planInOrder(def, p, false, now, inFlight);
             };
-            case ABORTING -> planBackward(def, p, now, inFlight);
+            case ABORTING -> def.type() == TransType.XA ? planInOrder(def, p, true, now, inFlight)
+                    : planBackward(def, p, now, inFlight);
         };
     }
 
@@ -113,7 +118,7 @@ public final class SagaMachine {
     private Plan planPrepared(SagaDefinition def, long createdAt, long now) {
         long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs() : preparedLifetimeMs;
         long deadline = createdAt + timeout;
-        if (def.type() == TransType.TCC && !tccTimeoutWithoutCancel) {
+        if (def.type().registersBranches() && !tccTimeoutWithoutCancel) {
             // the client may have called tries that were never confirmed: cancel every registered branch
             return now >= deadline ? new Plan.Abort("Timeout after " + timeout / 1000 + " seconds")
                     : new Plan.Wait(deadline);
@@ -211,6 +216,17 @@ public final class SagaMachine {
             }
         }
         return new Plan.Finish(TransStatus.SUCCEEDED, null);
+    }
+
+    /** XA: every branch's commit (or rollback), in registration order, one at a time, each until it succeeds. */
+    private static Plan planInOrder(SagaDefinition def, SagaProgress p, boolean rollback, long now,
+            Set<BranchCall> inFlight) {
+        for (int i = 0; i < def.size(); i++) {
+            if (!p.branch(new BranchCall(i, rollback)).isSucceeded()) {
+                return callOrWait(List.of(i), rollback, p, now, Long.MAX_VALUE, inFlight);
+            }
+        }
+        return new Plan.Finish(rollback ? TransStatus.FAILED : TransStatus.SUCCEEDED, null);
     }
 
     private Plan planBackward(SagaDefinition def, SagaProgress p, long now, Set<BranchCall> inFlight) {

@@ -32,12 +32,11 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
     /** DTM's routes that redsaga does not offer yet: answered 400 with the reason, not 404. */
-    private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "registerXaBranch",
-            "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime");
+    private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime");
     /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
     static final String PING = "/api/ping";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
-            "forceStop", "registerBranch", "registerTccBranch", "resetNextCronTime");
+            "forceStop", "registerBranch", "registerTccBranch", "registerXaBranch", "resetNextCronTime");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     private final TransactionService service;
@@ -87,8 +86,8 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         service.retryNow(read(ex, AbortRequest.class).gid());
                         reply(ex, 200, DtmReply.success());
                     }
-                    // the second name is the one DTM's older clients use
-                    case "registerBranch", "registerTccBranch" -> {
+                    // the other names are the ones DTM's older clients use
+                    case "registerBranch", "registerTccBranch", "registerXaBranch" -> {
                         service.registerBranch(read(ex, BranchRegistration.class));
                         reply(ex, 200, DtmReply.success());
                     }
@@ -100,7 +99,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         if (NOT_OFFERED.contains(route) || route.startsWith("topic/")) {
                             // DTM has it, a DTM client may call it: say so, rather than "no such endpoint"
                             reply(ex, 400, DtmReply.failure(route + " is DTM's, and redsaga does not offer it yet "
-                                    + "(topics, XA, workflow, resetCronTime): see "
+                                    + "(topics, workflow, resetCronTime): see "
                                     + "docs/protocol.md, \"Compatibility with DTM\""));
                         } else {
                             reply(ex, 404, DtmReply.failure("no such endpoint " + path

@@ -3,6 +3,7 @@ package dev.redsaga.server.http;
 import dev.redsaga.protocol.BranchDeadline;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
+import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.FlowControl;
@@ -135,8 +136,9 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         org.eclipse.jetty.client.Request req;
         try {
             req = client.newRequest(uri);
-            if (r.payload().isEmpty()) {
-                req.method(HttpMethod.GET); // DTM's choice: a branch without a payload (and a back-check) is a GET
+            if (r.payload().isEmpty() && !TransType.XA.wire().equals(r.transType())) {
+                // DTM's choice: a branch without a payload (and a back-check) is a GET; XA's second phase is a POST
+                req.method(HttpMethod.GET);
             } else {
                 req.method(HttpMethod.POST)
                         .body(new StringRequestContent("application/json", r.payload(), StandardCharsets.UTF_8));

@@ -78,8 +78,9 @@ public final class TransactionService {
      */
     public SubmitResult submit(TransRequest req) {
         boolean wait = Boolean.TRUE.equals(req.waitResult());
-        if (TransType.TCC.wire().equals(req.transType())) {
-            // a tcc transaction was prepared and its branches registered: submit confirms them
+        TransType type = TransType.fromWire(req.transType());
+        if (type != null && type.registersBranches()) {
+            // prepared, its branches registered: submit confirms (commits) them
             String gid = requireGid(req.gid());
             return guarded(gid, "the submit", () -> engine.submitPrepared(gid, wait));
         }
@@ -93,20 +94,28 @@ public final class TransactionService {
      */
     public void registerBranch(BranchRegistration req) {
         String gid = requireGid(req.gid());
-        if (req.transType() != null && !req.transType().isEmpty() && !TransType.TCC.wire().equals(req.transType())) {
+        boolean xa = TransType.XA.wire().equals(req.transType());
+        if (req.transType() != null && !req.transType().isEmpty() && !xa
+                && !TransType.TCC.wire().equals(req.transType())) {
             throw RequestException.invalid("trans_type '" + req.transType() + "' does not register branches here: "
-                    + "registerBranch is for tcc transactions");
+                    + "registerBranch is for tcc and xa transactions");
         }
-        if (req.confirm() != null && !req.confirm().isEmpty()) {
-            checkBranchUrl("confirm", req.confirm());
+        // XA: one URL, called with op=commit or op=rollback
+        String confirm = xa ? req.url() : req.confirm();
+        String cancel = xa ? req.url() : req.cancel();
+        if (xa && (req.url() == null || req.url().isEmpty())) {
+            throw RequestException.invalid("url is required to register an xa branch: the coordinator calls it with "
+                    + "op=commit or op=rollback");
         }
-        if (req.cancel() != null && !req.cancel().isEmpty()) {
-            checkBranchUrl("cancel", req.cancel());
+        if (confirm != null && !confirm.isEmpty()) {
+            checkBranchUrl(xa ? "url" : "confirm", confirm);
+        }
+        if (cancel != null && !cancel.isEmpty() && !xa) {
+            checkBranchUrl("cancel", cancel);
         }
         guarded(gid, "the branch registration", () -> {
             try {
-                engine.registerBranch(gid, req.branchId(), req.confirm(), req.cancel(), req.data(),
-                        maxTransactionBytes);
+                engine.registerBranch(gid, req.branchId(), confirm, cancel, req.data(), maxTransactionBytes);
             } catch (InvalidTransactionException e) {
                 throw RequestException.invalid(e.getMessage());
             }

@@ -334,6 +334,6 @@ class SagaMachineTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(
                 () -> d.withBranch("a b", "http://127.0.0.1/x", "", "{}")).hasMessageContaining("branch_id 'a b'");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> saga(1, null, null, false, null)
-                .withBranch("02", "http://127.0.0.1/x", "", "{}")).hasMessageContaining("only a tcc transaction");
+                .withBranch("02", "http://127.0.0.1/x", "", "{}")).hasMessageContaining("only a tcc or xa transaction");
     }
 }

@@ -277,7 +277,7 @@ class DtmCompatibilityIT {
     /** What DTM offers and redsaga does not yet is a clear 400 with the reason, not a 404 "no such endpoint". */
     @Test
     void dtmRoutesNotOfferedYetSaySo() throws Exception {
-        for (String route : new String[] {"prepareWorkflow", "registerXaBranch", "resetCronTime"}) {
+        for (String route : new String[] {"prepareWorkflow", "resetCronTime"}) {
             HttpResponse<String> r = api.post(route, "{\"gid\":\"x\"}");
             assertThat(r.statusCode()).as(route).isEqualTo(400);
             assertThat(r.body()).as(route).contains("does not offer it yet").contains("Compatibility with DTM");
@@ -287,8 +287,8 @@ class DtmCompatibilityIT {
         }
         assertThat(api.send("DELETE", "/api/dtmsvr/topic/orders", null).statusCode()).isEqualTo(400);
         assertThat(api.get("nothing-like-it").statusCode()).isEqualTo(404);
-        HttpResponse<String> xa = api.post("prepare", "{\"gid\":\"x1\",\"trans_type\":\"xa\"}");
-        assertThat(xa.statusCode()).isEqualTo(400);
-        assertThat(xa.body()).contains("trans_type 'xa' is not supported");
+        HttpResponse<String> workflow = api.post("prepare", "{\"gid\":\"w1\",\"trans_type\":\"workflow\"}");
+        assertThat(workflow.statusCode()).isEqualTo(400);
+        assertThat(workflow.body()).contains("trans_type 'workflow' is not supported");
     }
 }
