@@ -158,9 +158,45 @@ public final class RedsagaClient {
         return new Msg(this, gid);
     }
 
-    /** Registers a branch of a prepared TCC transaction (see {@link Tcc#callBranch}). */
-    void registerBranch(BranchRegistration branch) {
+    /**
+     * Registers a branch of a prepared TCC or XA transaction: done for you by {@link Tcc#callBranch} and by
+     * {@link dev.redsaga.client.barrier.XaBranch}.
+     */
+    public void registerBranch(BranchRegistration branch) {
         post("registerBranch", branch.gid(), branch, false);
+    }
+
+    /**
+     * Runs an XA transaction under {@code gid}: prepares it, runs {@code body} — which calls each branch with
+     * {@link Xa#callBranch}; each branch runs its local work as a prepared XA transaction and registers itself
+     * ({@link dev.redsaga.client.barrier.XaBranch}) — and submits it when {@code body} returns: the coordinator then
+     * commits every branch. When {@code body} throws, it aborts the transaction — every registered branch is rolled
+     * back — and rethrows. Like DTM's {@code XaGlobalTransaction}.
+     *
+     * <pre>{@code
+     * client.xa(client.newGid(), x -> {
+     *     x.callBranch("{\"n\":1}", stock + "/xa/deduct");
+     *     x.callBranch("{\"n\":1}", order + "/xa/create");
+     * });
+     * }</pre>
+     *
+     * @throws Exception what {@code body} threw, after the abort
+     */
+    public void xa(String gid, Xa.Body body) throws Exception {
+        TransRequest xa = new TransRequest(gid, TransType.XA.wire(), null, null, null, null, null, null, null, null,
+                null, null);
+        post("prepare", gid, xa, false);
+        try {
+            body.run(new Xa(this, gid));
+        } catch (Exception | Error e) {
+            try {
+                abort(gid, TransType.XA, String.valueOf(e.getMessage()));
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed); // rolled back anyway once its timeout_to_fail passes
+            }
+            throw e;
+        }
+        post("submit", gid, xa, false);
     }
 
     /** Calls a branch directly, as a TCC try: the coordinator is not involved. */

@@ -329,7 +329,8 @@ public final class JdbcBarrier {
         return insertIgnore(c, b.transType(), b.gid(), b.branchId(), op, b.op().wire());
     }
 
-    private boolean insertIgnore(Connection c, String transType, String gid, String branchId, BranchOp op,
+    /** Inserts the record if absent (XA's branch uses it too); whether it was added. */
+    boolean insertIgnore(Connection c, String transType, String gid, String branchId, BranchOp op,
             String reason) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(insertSql)) {
             ps.setString(1, transType);
