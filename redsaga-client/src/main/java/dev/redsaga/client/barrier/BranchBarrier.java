@@ -22,8 +22,9 @@ public record BranchBarrier(String transType, String gid, String branchId, Branc
             throw new IllegalArgumentException(gidProblem);
         }
         require(branchId, "branch_id");
-        if (branchId.length() > 64) {
-            throw new IllegalArgumentException("branch_id is longer than 64 characters");
+        if (branchId.length() > 128) {
+            // DTM's barrier table's width
+            throw new IllegalArgumentException("branch_id is longer than 128 characters");
         }
         if (op == null) {
             throw new IllegalArgumentException("op is required: action, compensate, try, confirm or cancel");

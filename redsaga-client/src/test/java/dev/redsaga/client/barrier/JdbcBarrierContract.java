@@ -241,6 +241,56 @@ abstract class JdbcBarrierContract {
         }
     }
 
+    /**
+     * A service that used DTM's barrier switches without migrating: the barrier runs on the table DTM's scripts
+     * create (sqls/dtmcli.barrier.*.sql: branch ids up to 128, no created_at), writing the rows DTM's would.
+     */
+    @Test
+    void theBarrierRunsOnTheTableDtmsScriptsCreate() throws SQLException {
+        String dtmTable = "dtm_barrier_" + suffix;
+        String ddl = switch (barrier.dialect()) {
+            case POSTGRESQL -> "CREATE TABLE " + dtmTable + " (id bigserial PRIMARY KEY, trans_type varchar(45) "
+                    + "default '', gid varchar(128) default '', branch_id varchar(128) default '', op varchar(45) "
+                    + "default '', barrier_id varchar(45) default '', reason varchar(45) default '', create_time "
+                    + "timestamp(0) with time zone DEFAULT NULL, update_time timestamp(0) with time zone DEFAULT NULL, "
+                    + "CONSTRAINT " + dtmTable + "_uniq unique(gid, branch_id, op, barrier_id))";
+            case MYSQL, H2 -> "CREATE TABLE " + dtmTable + " (id bigint PRIMARY KEY AUTO_INCREMENT, trans_type "
+                    + "varchar(45) default '', gid varchar(128) default '', branch_id varchar(128) default '', op "
+                    + "varchar(45) default '', barrier_id varchar(45) default '', reason varchar(45) default '', "
+                    + "create_time datetime DEFAULT now(), update_time datetime DEFAULT now(), "
+                    + "UNIQUE (gid, branch_id, op, barrier_id))";
+        };
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(ddl);
+        }
+        try {
+            JdbcBarrier onDtms = JdbcBarrier.of(barrier.dialect(), dtmTable);
+            String longBranch = "b".repeat(128);
+            try (Connection c = connect()) {
+                assertThat(onDtms.call(c, BranchBarrier.of("saga", "d1", longBranch, "compensate"),
+                        tx -> Outcome.SUCCESS)).isEqualTo(Outcome.SUCCESS);
+                assertThat(onDtms.call(c, BranchBarrier.of("saga", "d1", longBranch, "action"), tx -> {
+                    throw new AssertionError("the action after its compensation ran");
+                })).isEqualTo(Outcome.SUCCESS);
+                assertThat(onDtms.queryPrepared(c, "d2")).isEqualTo(Outcome.FAILURE);
+            }
+            try (Connection c = connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT gid, op, barrier_id, reason FROM " + dtmTable
+                         + " ORDER BY id")) {
+                List<String> rows = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
+                }
+                assertThat(rows).containsExactly("d1 action 01 compensate", "d1 compensate 01 compensate",
+                        "d2 msg 01 rollback");
+            }
+        } finally {
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS " + dtmTable);
+            }
+        }
+    }
+
     @Test
     void actionThenCompensationBothRun() throws SQLException {
         assertThat(call("g1", "action")).isEqualTo(Outcome.SUCCESS);
