@@ -257,6 +257,36 @@ class SagaMachineTest {
         assertThat(tcc(0, null).options().timeoutToFailMs()).isEqualTo(35_000);
     }
 
+    // --- XA: registered branches, commit and rollback in registration order ---
+
+    @Test
+    void xaCommitsAndRollsBackInRegistrationOrderRetryingEach() {
+        SagaDefinition d = SagaDefinition.parse(new TransRequest("x1", "xa", null, null, null, 5L, null, null, null,
+                null, null, null), OPTIONS);
+        for (int i = 0; i < 3; i++) {
+            d = d.withBranch(SagaDefinition.branchId(i), "http://127.0.0.1/xa" + i, "http://127.0.0.1/xa" + i, "");
+        }
+        assertThat(action(0).op(d.type()).wire()).isEqualTo("commit");
+        assertThat(undo(0).op(d.type()).wire()).isEqualTo("rollback");
+        SagaProgress p = SagaProgress.initial(3);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(0))));
+        p = answer(d, p, action(0), Outcome.FAILURE, 0);
+        assertThat(p.actions().get(0).phase()).as("a commit's FAILURE is retried").isEqualTo(Phase.ATTEMPTED);
+        p = answer(d, p, action(0), Outcome.SUCCESS, 0);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(1))));
+        SagaProgress r = SagaProgress.initial(3);
+        List<Integer> order = new ArrayList<>();
+        Plan next;
+        while ((next = plan(d, TransStatus.ABORTING, r, 0)) instanceof Plan.Call call) {
+            order.add(call.calls().getFirst().step());
+            r = answer(d, r, call.calls().getFirst(), Outcome.SUCCESS, 0);
+        }
+        assertThat(order).containsExactly(0, 1, 2);
+        assertThat(next).isEqualTo(new Plan.Finish(TransStatus.FAILED, null));
+        assertThat(machine.plan(d, TransStatus.PREPARED, SagaProgress.initial(3), 1_000, 6_000, Set.of()))
+                .isEqualTo(new Plan.Abort("Timeout after 5 seconds"));
+    }
+
     // --- messages: a back-check while prepared; every branch until it succeeds once submitted ---
 
     static SagaDefinition msg(int steps, boolean concurrent, String customData) {
