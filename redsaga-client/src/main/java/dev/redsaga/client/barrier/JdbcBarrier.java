@@ -191,9 +191,7 @@ public final class JdbcBarrier {
         if (b.deadlinePassed()) {
             throw new DeadlineExceededException(b);
         }
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        return inTransaction(c, () -> {
             BranchOp origin = b.op().origin();
             boolean originAdded = origin != null && insertIgnore(c, b, origin);
             boolean opAdded = insertIgnore(c, b, b.op());
@@ -211,9 +209,26 @@ public final class JdbcBarrier {
                 c.rollback();
             }
             return o;
+        });
+    }
+
+    /** Work in one local transaction that commits or rolls back itself. */
+    @FunctionalInterface
+    private interface Work {
+        Outcome run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} with auto-commit off, restoring it afterwards. Whatever escapes (an Error, a checked exception
+     * a Kotlin or @SneakyThrows business did not declare) rolls back first: restoring auto-commit would otherwise
+     * commit the half-done business.
+     */
+    private static Outcome inTransaction(Connection c, Work work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            return work.run();
         } catch (Throwable e) {
-            // Whatever escapes (an Error, a checked exception a Kotlin or @SneakyThrows business did not declare)
-            // rolls back first: restoring auto-commit below would otherwise commit the half-done business.
             try {
                 c.rollback();
             } catch (SQLException rollbackFailed) {
@@ -293,23 +308,12 @@ public final class JdbcBarrier {
      * @throws SQLException when the database fails (answer 500: the coordinator asks again)
      */
     public Outcome queryPrepared(Connection c, String gid) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        return inTransaction(c, () -> {
             insertIgnore(c, TransType.MSG.wire(), gid, MSG_BRANCH, BranchOp.MSG, ROLLED_BACK);
             String reason = msgReason(c, gid);
             c.commit();
             return ROLLED_BACK.equals(reason) ? Outcome.FAILURE : Outcome.SUCCESS;
-        } catch (Throwable e) {
-            try {
-                c.rollback();
-            } catch (SQLException rollbackFailed) {
-                e.addSuppressed(rollbackFailed);
-            }
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        });
     }
 
     private String msgReason(Connection c, String gid) throws SQLException {

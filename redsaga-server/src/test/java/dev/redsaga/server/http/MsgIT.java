@@ -3,13 +3,10 @@ package dev.redsaga.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.redsaga.protocol.WireJson;
-import dev.redsaga.server.RedsagaServer;
-import dev.redsaga.server.config.ServerConfig;
-import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.RawApi;
 import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.TestCoordinator;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -26,40 +23,32 @@ import org.junit.jupiter.api.Test;
  * they succeed, the back-check of a message whose submit never came, the delay, and what a message may not be.
  */
 class MsgIT {
-    static RedsagaServer server;
+    static TestCoordinator coordinator;
     static ScriptedBranches branches;
     static RawApi api;
 
     @BeforeAll
     static void start() throws Exception {
-        // a short poll: the back-check tests wait for recovery to find the expired prepared message
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:msg-" + UUID.randomUUID(),
-                new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20, "it-" + UUID.randomUUID()));
-        branches = new ScriptedBranches();
-        api = new RawApi(server.baseUrl());
+        coordinator = TestCoordinator.start("msg");
+        branches = coordinator.branches();
+        api = coordinator.api();
     }
 
     @AfterAll
     static void stop() {
-        branches.close();
-        server.close();
+        coordinator.close();
     }
 
     static HttpResponse<String> post(String route, String body) {
         return api.post(route, body);
     }
 
-    static JsonNode query(String gid) throws Exception {
-        return WireJson.mapper().readTree(api.get("query?gid=" + gid).body());
+    static JsonNode query(String gid) {
+        return coordinator.query(gid);
     }
 
     static String status(String gid) {
-        try {
-            JsonNode t = query(gid).get("transaction");
-            return t.isNull() ? null : t.get("status").asText();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return coordinator.status(gid);
     }
 
     static List<String> branchStatuses(String gid) throws Exception {

@@ -6,12 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.Tcc;
-import dev.redsaga.protocol.WireJson;
-import dev.redsaga.server.RedsagaServer;
-import dev.redsaga.server.config.ServerConfig;
-import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.TestCoordinator;
 import dev.redsaga.server.testing.RawApi;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -25,40 +22,32 @@ import org.junit.jupiter.api.Test;
  * registered when, the branch URL rules, DTM's abort rule, and the timeout of a transaction never submitted.
  */
 class TccIT {
-    static RedsagaServer server;
+    static TestCoordinator coordinator;
     static ScriptedBranches branches;
     static RawApi api;
 
     @BeforeAll
     static void start() throws Exception {
-        // a short poll: the timeout test waits for recovery to find the expired prepared transaction
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:tcc-" + UUID.randomUUID(),
-                new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20, "it-" + UUID.randomUUID()));
-        branches = new ScriptedBranches();
-        api = new RawApi(server.baseUrl());
+        coordinator = TestCoordinator.start("tcc");
+        branches = coordinator.branches();
+        api = coordinator.api();
     }
 
     @AfterAll
     static void stop() {
-        branches.close();
-        server.close();
+        coordinator.close();
     }
 
     static HttpResponse<String> post(String route, String body) {
         return api.post(route, body);
     }
 
-    static JsonNode query(String gid) throws Exception {
-        return WireJson.mapper().readTree(api.get("query?gid=" + gid).body());
+    static JsonNode query(String gid) {
+        return coordinator.query(gid);
     }
 
     static String status(String gid) {
-        try {
-            JsonNode t = query(gid).get("transaction");
-            return t.isNull() ? null : t.get("status").asText();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return coordinator.status(gid);
     }
 
     static String tcc(String gid, String more) {
@@ -89,7 +78,7 @@ class TccIT {
                 .isEqualTo(200);
         // still released after each registration (written by the write that released it, the last one): a claim of
         // it is not taken for the recovery of an orphan
-        var stored = server.store().find(gid).orElseThrow();
+        var stored = coordinator.server().store().find(gid).orElseThrow();
         assertThat(dev.redsaga.server.engine.ProgressCodec.decode(stored.progress()).releasedAt())
                 .isEqualTo(stored.version());
 
@@ -163,7 +152,7 @@ class TccIT {
     /** The SDK's TCC: the tries called in order, submit on success; on a refused try, abort and rethrow. */
     @Test
     void theSdkRunsATccTransactionAndAbortsItWhenATryIsRefused() throws Exception {
-        RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
+        RedsagaClient client = RedsagaClient.builder(coordinator.server().baseUrl()).build();
         String ok = "sdk-tcc-" + UUID.randomUUID();
         client.tcc(ok, t -> {
             assertThat(t.callBranch("{\"n\":1}", branches.url("/t1"), branches.url("/c1"), branches.url("/x1")))

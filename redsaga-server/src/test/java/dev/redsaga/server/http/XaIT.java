@@ -3,13 +3,10 @@ package dev.redsaga.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.redsaga.protocol.WireJson;
-import dev.redsaga.server.RedsagaServer;
-import dev.redsaga.server.config.ServerConfig;
-import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.RawApi;
 import dev.redsaga.server.testing.ScriptedBranches;
+import dev.redsaga.server.testing.TestCoordinator;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -25,31 +22,24 @@ import org.junit.jupiter.api.Test;
  * succeeds; a prepared XA transaction past its timeout is rolled back (DTM's test/xa_test.go).
  */
 class XaIT {
-    static RedsagaServer server;
+    static TestCoordinator coordinator;
     static ScriptedBranches branches;
     static RawApi api;
 
     @BeforeAll
     static void start() throws Exception {
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:xa-" + UUID.randomUUID(),
-                new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20, "it-" + UUID.randomUUID()));
-        branches = new ScriptedBranches();
-        api = new RawApi(server.baseUrl());
+        coordinator = TestCoordinator.start("xa");
+        branches = coordinator.branches();
+        api = coordinator.api();
     }
 
     @AfterAll
     static void stop() {
-        branches.close();
-        server.close();
+        coordinator.close();
     }
 
     static String status(String gid) {
-        try {
-            JsonNode t = WireJson.mapper().readTree(api.get("query?gid=" + gid).body()).get("transaction");
-            return t.isNull() ? null : t.get("status").asText();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return coordinator.status(gid);
     }
 
     static String xa(String gid, String more) {
@@ -79,7 +69,7 @@ class XaIT {
         assertThat(commit.method()).as("XA's second phase is a POST, as DTM sends it").isEqualTo("POST");
         assertThat(commit.transType()).isEqualTo("xa");
         assertThat(commit.branchId()).isEqualTo("01");
-        JsonNode q = WireJson.mapper().readTree(api.get("query?gid=" + gid).body());
+        JsonNode q = coordinator.query(gid);
         assertThat(q.get("branches")).extracting(b -> b.get("op").asText() + " " + b.get("status").asText())
                 .containsExactly("rollback prepared", "commit succeed", "rollback prepared", "commit succeed");
         assertThat(api.post("abort", xa(gid, "")).statusCode()).as("DTM: a submitted xa is not aborted")
