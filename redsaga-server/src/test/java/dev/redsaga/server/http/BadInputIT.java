@@ -60,7 +60,7 @@ class BadInputIT {
             missing gid               | {"trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | gid is required
             invalid gid               | {"gid":"a b/c","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | gid 'a b/c' is invalid
             missing trans_type        | {"gid":"bad-tt0","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | trans_type is required
-            unknown trans_type        | {"gid":"bad-tt1","trans_type":"xa","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | trans_type 'xa' is not supported
+            unknown trans_type        | {"gid":"bad-tt1","trans_type":"workflow","steps":[{"action":"http://127.0.0.1:1/a"}]} | 400 | trans_type 'workflow' is not supported
             no steps                  | {"gid":"bad-st0","trans_type":"saga"} | 400 | steps is required
             steps of wrong type       | {"gid":"bad-st1","trans_type":"saga","steps":"a"} | 400 | wrong type at steps
             timeout of wrong type     | {"gid":"bad-to1","trans_type":"saga","steps":[{"action":"http://127.0.0.1:1/a"}],"timeout_to_fail":"soon"} | 400 | wrong type at timeout_to_fail
