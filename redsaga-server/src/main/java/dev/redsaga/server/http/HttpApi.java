@@ -35,6 +35,9 @@ public final class HttpApi implements HttpEndpoint.Handler {
     private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime");
     /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
     static final String PING = "/api/ping";
+    /** Probes for a supervisor (Kubernetes): the process answers; the process and its store answer. */
+    static final String LIVE = "/health/live";
+    static final String READY = "/health/ready";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
             "forceStop", "registerBranch", "registerTccBranch", "registerXaBranch", "resetNextCronTime");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -59,6 +62,17 @@ public final class HttpApi implements HttpEndpoint.Handler {
             if (path.equals(PING)) {
                 // DTM's liveness probe, outside its API prefix; any method, no token (like health)
                 reply(ex, 200, Map.of("msg", "pong"));
+                return;
+            }
+            if (path.equals(LIVE)) {
+                reply(ex, 200, Map.of("status", "UP"));
+                return;
+            }
+            if (path.equals(READY)) {
+                // ready: a request would be served, so the store answers a read (no detail: no token is asked)
+                boolean up = service.storeAnswers();
+                reply(ex, up ? 200 : 503, up ? Map.of("status", "UP")
+                        : Map.of("status", "DOWN", "message", "the store does not answer"));
                 return;
             }
             String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";

@@ -165,6 +165,16 @@ public final class TransactionService {
         });
     }
 
+    /** Whether the store answers a read now (the readiness probe). */
+    public boolean storeAnswers() {
+        try {
+            store.find("redsaga-readiness-probe");
+            return true;
+        } catch (RuntimeException e) { // a StoreException, or a store failing in a way of its own: not ready
+            return false;
+        }
+    }
+
     /** Why transaction {@code gid} failed (its stored reason), if it can be read now. */
     public Optional<String> failureReason(String gid) {
         try {
@@ -198,11 +208,10 @@ public final class TransactionService {
             // a compensation branch for every step of a saga or tcc, as DTM lists them (one without a URL is never
             // called); a message has none
             if (def.type() != TransType.MSG) {
-                branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, true).op(def.type()),
-                        s.compensate(), branchStatus(p.compensations().get(i))));
+                branches.add(branchView(gid, s, new BranchCall(i, true), def, s.compensate(),
+                        p.compensations().get(i)));
             }
-            branches.add(new BranchView(gid, s.branchId(), new BranchCall(i, false).op(def.type()), s.action(),
-                    branchStatus(p.actions().get(i))));
+            branches.add(branchView(gid, s, new BranchCall(i, false), def, s.action(), p.actions().get(i)));
         }
         return new QueryReply(view(r, def), branches);
     }
@@ -311,6 +320,12 @@ public final class TransactionService {
 
     private TransactionRecord find(String gid) {
         return store.find(gid).orElseThrow(() -> RequestException.notFound("no transaction with gid " + gid));
+    }
+
+    private static BranchView branchView(String gid, Step s, BranchCall call, SagaDefinition def, String url,
+            BranchState b) {
+        return new BranchView(gid, s.branchId(), call.op(def.type()), url, branchStatus(b),
+                b.attempts() == 0 ? null : b.attempts(), b.lastError());
     }
 
     private static BranchStatus branchStatus(BranchState b) {

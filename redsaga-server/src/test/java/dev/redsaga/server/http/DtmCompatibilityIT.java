@@ -198,6 +198,10 @@ class DtmCompatibilityIT {
         assertThat(branches.trace(gid)).filteredOn(t -> t.startsWith(retry)).hasSize(2);
         assertThat(q.get("branches")).extracting(b -> b.get("status").asText())
                 .containsExactly("succeed", "succeed", "succeed", "prepared");
+        // what an operator looks for (DTM #344): how often the stuck branch was called, and its last answer
+        JsonNode stuck = q.get("branches").get(3);
+        assertThat(stuck.get("attempts").asInt()).isEqualTo(2);
+        assertThat(stuck.get("last_error").asText()).contains("HTTP 500");
 
         String rollback = "rollback-wait-" + UUID.randomUUID();
         String insufficient = "/TransIn-" + rollback;

@@ -90,6 +90,28 @@ class StoreFailureIT {
                 () -> client.query(gid).transaction().status() == TransStatus.SUCCEEDED);
     }
 
+    /** The probes a supervisor polls: live while the process answers, ready only while the store answers too. */
+    @Test
+    void readinessFollowsTheStoreAndLivenessDoesNot() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        java.util.function.Function<String, HttpResponse<String>> get = path -> {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(get.apply("/health/ready").statusCode()).isEqualTo(200);
+        store.inject(Op.FIND, Fault.BEFORE, Integer.MAX_VALUE);
+        HttpResponse<String> down = get.apply("/health/ready");
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(down.body()).contains("DOWN").doesNotContain("h2");
+        assertThat(get.apply("/health/live").statusCode()).isEqualTo(200);
+        store.heal();
+        assertThat(get.apply("/health/ready").body()).contains("UP");
+    }
+
     @Test
     void anInsertWhoseAnswerIsLostIsReportedAsUnknownAndTheSameGidCanBeSentAgain() {
         String gid = client.newGid();
