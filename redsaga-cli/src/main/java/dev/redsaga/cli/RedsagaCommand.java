@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "redsaga", mixinStandardHelpOptions = true, versionProvider = RedsagaCommand.Version.class,
         description = "A saga distributed-transaction coordinator with Redis at its heart, speaking DTM's protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, BenchCommand.class, SimulateCommand.class,
-            ChaosCommand.class, ServicesCommand.class, TryBranchesCommand.class,
+            ChaosCommand.class, ServicesCommand.class, TryBranchesCommand.class, TxCommand.class,
             CommandLine.HelpCommand.class})
 public final class RedsagaCommand implements Runnable {
 

@@ -88,9 +88,17 @@ public final class RedsagaClient {
      * {@code nextPosition()} for the next page while {@code hasNext()}.
      */
     public ListReply list(String status, String position, int limit) {
+        return list(status, null, position, limit);
+    }
+
+    /** {@link #list(String, String, int)}, also by {@code transType} ({@code saga}, {@code tcc}, ...; may be null). */
+    public ListReply list(String status, String transType, String position, int limit) {
         StringBuilder q = new StringBuilder("all?limit=").append(limit);
         if (status != null) {
             q.append("&status=").append(enc(status));
+        }
+        if (transType != null) {
+            q.append("&transType=").append(enc(transType));
         }
         if (position != null) {
             q.append("&position=").append(enc(position));
@@ -106,6 +114,14 @@ public final class RedsagaClient {
     public void abort(String gid) {
         post("abort", new TransRequest(gid, TransRequest.TRANS_TYPE_SAGA, null, null, null, null, null, null, null,
                 null, null, null), false);
+    }
+
+    /**
+     * An operator's "retry now" (DTM's {@code resetNextCronTime}): a transaction waiting out a retry backoff is
+     * driven again within the coordinator's recovery poll interval. Needs the admin token where tokens are on.
+     */
+    public void retryNow(String gid) {
+        post("resetNextCronTime", gid, new AbortRequest(gid, null, null), false);
     }
 
     /** Marks a saga failed without calling any branch (operator's last resort). */
