@@ -110,6 +110,8 @@ public final class Msg {
      * @return SUCCESS: committed, message submitted; otherwise what {@code business} answered (or FAILURE when the
      *     coordinator's back-check came first): rolled back, message aborted
      * @throws SQLException what the database threw, after the message was settled as far as possible
+     * @throws RedsagaException when the submit after a commit failed: the message is sent all the same, once the
+     *     coordinator's back-check finds the commit
      */
     public Outcome doAndSubmitDb(String queryPreparedUrl, DataSource dataSource, JdbcBarrier barrier,
             JdbcBarrier.Business business) throws SQLException {
