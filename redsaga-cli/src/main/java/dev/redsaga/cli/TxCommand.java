@@ -81,6 +81,32 @@ public final class TxCommand implements Runnable {
         }
     }
 
+    /** A subcommand about one transaction: the target, the gid. */
+    abstract static class OneTransaction implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(paramLabel = "GID")
+        String gid;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        /** Asks the coordinator for a change of the transaction, then says what it means. */
+        int change(String what, java.util.function.Consumer<RedsagaClient> action, String meaning) {
+            return run(spec, target, () -> {
+                action.accept(target.client());
+                PrintWriter out = spec.commandLine().getOut();
+                if (target.json) {
+                    out.println(WireJson.mapper().writeValueAsString(java.util.Map.of("gid", gid, what, "done")));
+                } else {
+                    out.println(printable(gid, 200) + " " + meaning);
+                }
+                return null;
+            });
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List transactions, newest first.")
     static final class ListTx implements Callable<Integer> {
         @Mixin
@@ -127,16 +153,7 @@ public final class TxCommand implements Runnable {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "Show one transaction: its state, and every branch with its attempts and last error.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        Target target;
-
-        @Parameters(paramLabel = "GID")
-        String gid;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Show extends OneTransaction {
         @Override
         public Integer call() {
             return run(spec, target, () -> {
@@ -172,55 +189,21 @@ public final class TxCommand implements Runnable {
 
     @Command(name = "retry", mixinStandardHelpOptions = true,
             description = "Retry a transaction now: forget its branches' backoff (DTM's resetNextCronTime).")
-    static final class Retry implements Callable<Integer> {
-        @Mixin
-        Target target;
-
-        @Parameters(paramLabel = "GID")
-        String gid;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class Retry extends OneTransaction {
         @Override
         public Integer call() {
-            return run(spec, target, () -> {
-                target.client().retryNow(gid);
-                done(spec.commandLine().getOut(), target, gid, "retry", "is due now; the coordinator drives it "
-                        + "within its recovery poll interval");
-                return null;
-            });
+            return change("retry", c -> c.retryNow(gid), "is due now; the coordinator drives it within its recovery "
+                    + "poll interval");
         }
     }
 
     @Command(name = "force-stop", mixinStandardHelpOptions = true,
             description = "Mark a transaction failed without calling any branch again: the last resort.")
-    static final class ForceStop implements Callable<Integer> {
-        @Mixin
-        Target target;
-
-        @Parameters(paramLabel = "GID")
-        String gid;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
+    static final class ForceStop extends OneTransaction {
         @Override
         public Integer call() {
-            return run(spec, target, () -> {
-                target.client().forceStop(gid);
-                done(spec.commandLine().getOut(), target, gid, "force-stop", "is failed; no branch is called any "
-                        + "more: undo by hand what its branches did");
-                return null;
-            });
-        }
-    }
-
-    private static void done(PrintWriter out, Target target, String gid, String what, String text) throws Exception {
-        if (target.json) {
-            out.println(WireJson.mapper().writeValueAsString(java.util.Map.of("gid", gid, what, "done")));
-        } else {
-            out.println(printable(gid, 200) + " " + text);
+            return change("force-stop", c -> c.forceStop(gid), "is failed; no branch is called any more: undo by "
+                    + "hand what its branches did");
         }
     }
 

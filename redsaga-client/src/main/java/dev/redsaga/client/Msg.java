@@ -119,7 +119,7 @@ public final class Msg {
         Outcome outcome;
         try (Connection c = dataSource.getConnection()) {
             outcome = barrier.call(c, new BranchBarrier(TransType.MSG.wire(), gid, "00", BranchOp.MSG), business);
-        } catch (SQLException | RuntimeException | Error e) {
+        } catch (Throwable e) { // rolled back by the barrier, or committed with the answer lost: ask, then settle
             settleAfter(e, barrier, dataSource);
             throw e;
         }

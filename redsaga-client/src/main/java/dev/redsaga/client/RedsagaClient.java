@@ -2,6 +2,7 @@ package dev.redsaga.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redsaga.protocol.AbortRequest;
+import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.BranchRegistration;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Gids;
@@ -215,10 +216,40 @@ public final class RedsagaClient {
         post("submit", gid, xa, false);
     }
 
-    /** Calls a branch directly, as a TCC try: the coordinator is not involved. */
-    HttpResponse<String> callTry(URI url, String body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(url).timeout(timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    /** How a caller of {@link #callBranch} names a branch that did not succeed. */
+    @FunctionalInterface
+    interface Refusal {
+        RedsagaException of(int httpStatus, String message);
+    }
+
+    /**
+     * Calls a branch directly, as a TCC try or an XA action: the coordinator is not involved. POST, with {@code gid},
+     * {@code trans_type}, {@code branch_id} and {@code op} in the query, as DTM's clients do.
+     *
+     * @return the branch's answer body
+     * @throws RedsagaException from {@code refusal} when it answered anything but success, or not at all
+     */
+    String callBranch(String gid, TransType type, String branchId, BranchOp op, String url, String body,
+            Refusal refusal) {
+        URI uri = URI.create(url + (url.contains("?") ? "&" : "?") + "gid="
+                + URLEncoder.encode(gid, StandardCharsets.UTF_8) + "&trans_type=" + type.wire() + "&branch_id="
+                + branchId + "&op=" + op.wire());
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw refusal.of(0, url + " did not answer: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw refusal.of(0, url + ": interrupted while waiting for its answer");
+        }
+        if (Outcome.classify(r.statusCode(), r.body()) != Outcome.SUCCESS) {
+            String answer = r.body() == null ? "" : r.body().length() <= 200 ? r.body()
+                    : r.body().substring(0, 200) + "...";
+            throw refusal.of(r.statusCode(), url + " answered HTTP " + r.statusCode() + ": " + answer);
+        }
+        return r.body();
     }
 
     private void abort(String gid, TransType type, String reason) {

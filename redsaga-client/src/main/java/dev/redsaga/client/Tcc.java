@@ -3,13 +3,7 @@ package dev.redsaga.client;
 import dev.redsaga.protocol.BranchIds;
 import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.BranchRegistration;
-import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransType;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A TCC transaction being run by {@link RedsagaClient#tcc}: each {@link #callBranch} registers a branch's confirm
@@ -51,30 +45,8 @@ public final class Tcc {
         String branchId = BranchIds.of(branches++);
         client.registerBranch(new BranchRegistration(gid, TransType.TCC.wire(), branchId, body, confirmUrl,
                 cancelUrl));
-        URI url = URI.create(tryUrl + (tryUrl.contains("?") ? "&" : "?") + "gid=" + enc(gid) + "&trans_type="
-                + TransType.TCC.wire() + "&branch_id=" + branchId + "&op=" + BranchOp.TRY.wire());
-        HttpResponse<String> r;
-        try {
-            r = client.callTry(url, body);
-        } catch (IOException e) {
-            throw new TryRefusedException(gid, branchId, 0, "no answer from " + tryUrl + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TryRefusedException(gid, branchId, 0, "interrupted while calling " + tryUrl);
-        }
-        if (Outcome.classify(r.statusCode(), r.body()) != Outcome.SUCCESS) {
-            throw new TryRefusedException(gid, branchId, r.statusCode(), "the try " + tryUrl + " answered HTTP "
-                    + r.statusCode() + ": " + abbreviate(r.body()));
-        }
-        return r.body();
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    private static String abbreviate(String s) {
-        return s == null ? "" : s.length() <= 200 ? s : s.substring(0, 200) + "...";
+        return client.callBranch(gid, TransType.TCC, branchId, BranchOp.TRY, tryUrl, body,
+                (status, message) -> new TryRefusedException(gid, branchId, status, "the try " + message));
     }
 
     /** A try that did not succeed: its TCC transaction is aborted. */

@@ -2,13 +2,7 @@ package dev.redsaga.client;
 
 import dev.redsaga.protocol.BranchIds;
 import dev.redsaga.protocol.BranchOp;
-import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransType;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 
 /**
  * An XA transaction being run by {@link RedsagaClient#xa}: each {@link #callBranch} calls a branch, which runs its
@@ -44,25 +38,8 @@ public final class Xa {
      */
     public String callBranch(String body, String url) {
         String branchId = BranchIds.of(branches++);
-        URI uri = URI.create(url + (url.contains("?") ? "&" : "?") + "gid="
-                + URLEncoder.encode(gid, StandardCharsets.UTF_8) + "&trans_type=" + TransType.XA.wire()
-                + "&branch_id=" + branchId + "&op=" + BranchOp.ACTION.wire());
-        HttpResponse<String> r;
-        try {
-            r = client.callTry(uri, body);
-        } catch (IOException e) {
-            throw new BranchRefusedException(gid, branchId, 0, "no answer from " + url + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BranchRefusedException(gid, branchId, 0, "interrupted while calling " + url);
-        }
-        if (Outcome.classify(r.statusCode(), r.body()) != Outcome.SUCCESS) {
-            String answer = r.body() == null ? "" : r.body().length() <= 200 ? r.body()
-                    : r.body().substring(0, 200) + "...";
-            throw new BranchRefusedException(gid, branchId, r.statusCode(), "the branch " + url + " answered HTTP "
-                    + r.statusCode() + ": " + answer);
-        }
-        return r.body();
+        return client.callBranch(gid, TransType.XA, branchId, BranchOp.ACTION, url, body,
+                (status, message) -> new BranchRefusedException(gid, branchId, status, "the branch " + message));
     }
 
     /** A branch that did not succeed: its XA transaction is aborted. */

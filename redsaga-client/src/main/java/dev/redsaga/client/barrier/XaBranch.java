@@ -104,7 +104,7 @@ public final class XaBranch {
                 res.end(xid, XAResource.TMSUCCESS);
                 res.prepare(xid);
                 prepared = true;
-            } catch (SQLException | RuntimeException | Error e) {
+            } catch (Throwable e) { // also a checked exception a business threw undeclared: never left active
                 if (!prepared) {
                     abandon(res, xid, e);
                 }
