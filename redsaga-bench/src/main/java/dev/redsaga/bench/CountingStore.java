@@ -46,6 +46,12 @@ final class CountingStore implements TransactionStore {
     }
 
     @Override
+    public Backlog backlog(long now) {
+        calls.increment();
+        return delegate.backlog(now);
+    }
+
+    @Override
     public int sweep(long now) {
         calls.increment();
         return delegate.sweep(now);

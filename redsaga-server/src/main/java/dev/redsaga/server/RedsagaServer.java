@@ -9,6 +9,7 @@ import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.http.HttpApi;
 import dev.redsaga.server.http.HttpBranchTransport;
 import dev.redsaga.server.http.HttpEndpoint;
+import dev.redsaga.server.metrics.CoordinatorMetrics;
 import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.TransactionStore;
 import java.io.IOException;
@@ -35,25 +36,32 @@ public final class RedsagaServer implements AutoCloseable {
     private final SagaEngine engine;
     private final HttpEndpoint http;
     private final HttpBranchTransport transport;
+    private final CoordinatorMetrics metrics;
 
     private RedsagaServer(ServerConfig config, TransactionStore store, boolean ownsStore, DriveListener listener) {
         this.config = config;
-        this.store = store;
         this.ownsStore = ownsStore;
+        this.metrics = new CoordinatorMetrics();
+        // everyone uses the measured store: the engine, the API's queries, the backlog gauges
+        this.store = metrics.meter(store);
         this.workers = Executors.newVirtualThreadPerTaskExecutor();
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
         BranchUrlPolicy branches = config.branches().withOwnPort(this::boundPort);
         this.transport = new HttpBranchTransport(config.branchFlow(), branches);
-        this.engine = new SagaEngine(store, transport, config.engine(), InstantSource.system(),
+        this.engine = new SagaEngine(this.store, metrics.meter(transport), config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
-        TransactionService service = new TransactionService(store, engine, branches, config.maxRequestBytes());
+        metrics.bindEngine(engine);
+        metrics.bindBacklog(this.store, InstantSource.system(), workers);
+        TransactionService service = new TransactionService(this.store, engine, branches, config.maxRequestBytes());
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
-                    new HttpApi(service, config.maxRequestBytes(), config.access(), VERSION), config.maxConnections());
+                    new HttpApi(service, config.maxRequestBytes(), config.access(), VERSION, metrics),
+                    config.maxConnections());
         } catch (IOException e) {
             engine.stop(Duration.ZERO);
             shutdownExecutors();
+            metrics.close();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage() + " (is another server using the port? pick one with --port)", e);
         }
@@ -118,6 +126,11 @@ public final class RedsagaServer implements AutoCloseable {
         return store;
     }
 
+    /** This instance's figures, as {@code GET /api/metrics} serves them. */
+    public CoordinatorMetrics metrics() {
+        return metrics;
+    }
+
     /**
      * Graceful stop: refuse new requests, let drives finish their current calls and hand their transactions
      * back to the store (due now, for the next instance), then close.
@@ -127,6 +140,7 @@ public final class RedsagaServer implements AutoCloseable {
         http.close();
         engine.stop(Duration.ofMillis(Math.max(10_000, config.engine().defaultRequestTimeoutMs() * 2)));
         shutdownExecutors();
+        metrics.close();
         if (ownsStore) {
             store.close();
         }

@@ -7,6 +7,7 @@ import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,21 @@ public class MemoryTransactionStore implements TransactionStore {
             claimed.add(c);
         }
         return claimed;
+    }
+
+    @Override
+    public synchronized Backlog backlog(long now) {
+        long due = 0;
+        Map<TransStatus, Long> oldest = new EnumMap<>(TransStatus.class);
+        for (TransactionRecord r : records.values()) {
+            if (r.nextDueAt() != null && r.nextDueAt() <= now) {
+                due++;
+            }
+            if (!r.status().isTerminal()) {
+                oldest.merge(r.status(), r.createdAt(), Math::min);
+            }
+        }
+        return new Backlog(due, oldest);
     }
 
     @Override

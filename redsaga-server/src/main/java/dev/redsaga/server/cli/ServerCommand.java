@@ -112,11 +112,19 @@ public final class ServerCommand implements Callable<Integer> {
             + "abort, forceStop, all); repeatable; also REDSAGA_ADMIN_TOKENS and --admin-token-file"})
     List<String> adminTokens = new ArrayList<>();
 
+    @Option(names = "--metrics-token", paramLabel = "TOKEN", description = {"a bearer token that may only read "
+            + "/api/metrics (give it to Prometheus); repeatable; also REDSAGA_METRICS_TOKENS and --metrics-token-file. "
+            + "An admin token reads it too"})
+    List<String> metricsTokens = new ArrayList<>();
+
     @Option(names = "--api-token-file", paramLabel = "FILE", description = "submit-scope tokens, one per line")
     Path apiTokenFile;
 
     @Option(names = "--admin-token-file", paramLabel = "FILE", description = "admin-scope tokens, one per line")
     Path adminTokenFile;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE", description = "metrics-scope tokens, one per line")
+    Path metricsTokenFile;
 
     @Option(names = "--allow-anonymous", description = "serve callers without a token on a non-loopback address "
             + "(a trusted network only; on loopback, no token is needed anyway unless tokens are given)")
@@ -147,6 +155,8 @@ public final class ServerCommand implements Callable<Integer> {
             AccessPolicy access = AccessPolicy.of(host,
                     tokens(apiTokens, environment.get("REDSAGA_API_TOKENS"), apiTokenFile, "--api-token-file"),
                     tokens(adminTokens, environment.get("REDSAGA_ADMIN_TOKENS"), adminTokenFile, "--admin-token-file"),
+                    tokens(metricsTokens, environment.get("REDSAGA_METRICS_TOKENS"), metricsTokenFile,
+                            "--metrics-token-file"),
                     allowAnonymous, allowedOrigins);
             BranchUrlPolicy branches = branchAllow.isEmpty() ? BranchUrlPolicy.defaults()
                     : BranchUrlPolicy.allowing(branchAllow);

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Who may call the coordinator, and from where. Bearer tokens in two scopes: {@link Scope#SUBMIT} (new gids,
- * prepare, submit, query of one gid) and {@link Scope#ADMIN} (everything, including abort, forceStop and listing).
+ * Who may call the coordinator, and from where. Bearer tokens in three scopes: {@link Scope#SUBMIT} (new gids,
+ * prepare, submit, query of one gid), {@link Scope#ADMIN} (everything, including abort, forceStop and listing) and
+ * {@link Scope#METRICS} (only {@code /api/metrics}: what a Prometheus server is given; an admin token works too).
  * Without any token the server is open to whoever can reach it — allowed only on a loopback address, or when the
  * operator says so ({@code --allow-anonymous}). Requests carrying an {@code Origin} (sent by browsers) are served only
  * from the allowed origins, so a web page cannot drive the API through the user's browser.
@@ -20,33 +21,49 @@ import java.util.Locale;
  */
 public final class AccessPolicy {
     /** What a caller may do. */
-    public enum Scope { SUBMIT, ADMIN }
+    public enum Scope { SUBMIT, ADMIN, METRICS }
 
     private final List<byte[]> submitDigests;
     private final List<byte[]> adminDigests;
+    private final List<byte[]> metricsDigests;
     private final List<String> allowedOrigins;
 
-    private AccessPolicy(List<byte[]> submitDigests, List<byte[]> adminDigests, List<String> allowedOrigins) {
+    private AccessPolicy(List<byte[]> submitDigests, List<byte[]> adminDigests, List<byte[]> metricsDigests,
+            List<String> allowedOrigins) {
         this.submitDigests = submitDigests;
         this.adminDigests = adminDigests;
+        this.metricsDigests = metricsDigests;
         this.allowedOrigins = allowedOrigins;
     }
 
     /** No tokens, no browser origins: for a server on loopback (and tests). */
     public static AccessPolicy open() {
-        return new AccessPolicy(List.of(), List.of(), List.of());
+        return new AccessPolicy(List.of(), List.of(), List.of(), List.of());
+    }
+
+    /** {@link #of(String, List, List, List, boolean, List)} without metrics tokens. */
+    public static AccessPolicy of(String host, List<String> submitTokens, List<String> adminTokens,
+            boolean allowAnonymous, List<String> allowedOrigins) {
+        return of(host, submitTokens, adminTokens, List.of(), allowAnonymous, allowedOrigins);
     }
 
     /**
      * The policy for a server listening on {@code host}.
      *
      * @throws IllegalArgumentException for a server reachable from other machines with no token and no
-     *     {@code allowAnonymous}, for a blank token, or an origin that is not {@code scheme://host[:port]}
+     *     {@code allowAnonymous}, for a blank token, metrics tokens without any other (the API would be shut to
+     *     everyone), or an origin that is not {@code scheme://host[:port]}
      */
     public static AccessPolicy of(String host, List<String> submitTokens, List<String> adminTokens,
-            boolean allowAnonymous, List<String> allowedOrigins) {
+            List<String> metricsTokens, boolean allowAnonymous, List<String> allowedOrigins) {
         List<byte[]> submit = digests(submitTokens, "--api-token");
         List<byte[]> admin = digests(adminTokens, "--admin-token");
+        List<byte[]> metrics = digests(metricsTokens, "--metrics-token");
+        if (!metrics.isEmpty() && submit.isEmpty() && admin.isEmpty()) {
+            throw new IllegalArgumentException("a --metrics-token alone would shut the API to every client (with "
+                    + "tokens, each caller needs one): give --api-token and --admin-token too, or no token at all "
+                    + "on a loopback address");
+        }
         if (submit.isEmpty() && admin.isEmpty() && !allowAnonymous && !isLoopback(host)) {
             throw new IllegalArgumentException("the server would listen on " + host + ", reachable from other "
                     + "machines, with no token: anyone could submit, abort or list sagas. Give tokens "
@@ -61,7 +78,7 @@ public final class AccessPolicy {
             }
             origins.add(o.toLowerCase(Locale.ROOT));
         }
-        return new AccessPolicy(submit, admin, List.copyOf(origins));
+        return new AccessPolicy(submit, admin, metrics, List.copyOf(origins));
     }
 
     /** Whether callers need a token at all. */
@@ -79,12 +96,16 @@ public final class AccessPolicy {
         }
         byte[] digest = sha256(token);
         boolean admin = matches(adminDigests, digest);
-        return scope == Scope.ADMIN ? admin : admin || matches(submitDigests, digest);
+        return switch (scope) {
+            case ADMIN -> admin;
+            case SUBMIT -> admin | matches(submitDigests, digest);
+            case METRICS -> admin | matches(metricsDigests, digest);
+        };
     }
 
     /** Whether {@code token} is one of the configured tokens, of any scope. */
     public boolean knows(String token) {
-        return token != null && !token.isEmpty() && grants(token, Scope.SUBMIT);
+        return token != null && !token.isEmpty() && (grants(token, Scope.SUBMIT) || grants(token, Scope.METRICS));
     }
 
     /** Whether a request with this {@code Origin} header ({@code null}: not from a browser page) is served. */
@@ -130,7 +151,7 @@ public final class AccessPolicy {
 
     @Override
     public String toString() {
-        return "AccessPolicy[" + (requiresToken() ? submitDigests.size() + " submit and " + adminDigests.size()
-                + " admin tokens" : "no tokens") + ", origins " + allowedOrigins + "]";
+        return "AccessPolicy[" + (requiresToken() ? submitDigests.size() + " submit, " + adminDigests.size()
+                + " admin and " + metricsDigests.size() + " metrics tokens" : "no tokens") + ", origins " + allowedOrigins + "]";
     }
 }

@@ -74,6 +74,11 @@ final class Admission {
         leave(gid);
     }
 
+    /** Places taken. */
+    int held() {
+        return holders.size();
+    }
+
     /** The saga gives up its place (if it holds one). */
     void leave(String gid) {
         waitingBriefly.remove(gid);

@@ -719,6 +719,11 @@ public final class SagaEngine implements AutoCloseable {
         return Math.max(n, 0);
     }
 
+    /** Transactions submitted here and not yet ended: the places taken at this instance's door. */
+    public int openSagas() {
+        return admission.held();
+    }
+
     /** Transactions being driven by this instance right now. */
     public int drivesRunning() {
         return drivesRunning.get();

@@ -10,6 +10,7 @@ import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.AccessPolicy;
+import dev.redsaga.server.metrics.CoordinatorMetrics;
 import dev.redsaga.server.service.ListQuery;
 import dev.redsaga.server.service.RequestException;
 import dev.redsaga.server.engine.SubmitResult;
@@ -38,6 +39,12 @@ public final class HttpApi implements HttpEndpoint.Handler {
     /** Probes for a supervisor (Kubernetes): the process answers; the process and its store answer. */
     static final String LIVE = "/health/live";
     static final String READY = "/health/ready";
+    /** The figures in Prometheus's text format; the metrics scope (or admin). */
+    static final String METRICS = "/api/metrics";
+    /** DTM's routes and ours, as named in the request metrics; anything else is counted as "other". */
+    private static final java.util.Set<String> ROUTES = java.util.Set.of("newGid", "submit", "prepare", "abort",
+            "forceStop", "resetNextCronTime", "registerBranch", "registerTccBranch", "registerXaBranch", "query", "all",
+            "health", "version");
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
             "forceStop", "registerBranch", "registerTccBranch", "registerXaBranch", "resetNextCronTime");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -47,9 +54,12 @@ public final class HttpApi implements HttpEndpoint.Handler {
     private final int maxBodyBytes;
     private final AccessPolicy access;
     private final String version;
+    private final CoordinatorMetrics metrics;
 
-    public HttpApi(TransactionService service, int maxBodyBytes, AccessPolicy access, String version) {
+    public HttpApi(TransactionService service, int maxBodyBytes, AccessPolicy access, String version,
+            CoordinatorMetrics metrics) {
         this.service = service;
+        this.metrics = metrics;
         this.version = version;
         this.maxBodyBytes = maxBodyBytes;
         this.access = access;
@@ -75,12 +85,18 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         : Map.of("status", "DOWN", "message", "the store does not answer"));
                 return;
             }
-            String route = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
+            String route = path.equals(METRICS) ? METRICS
+                    : path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
             try {
                 if (!admitted(ex, route)) {
                     return;
                 }
                 switch (route) {
+                    case METRICS -> {
+                        byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                        ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", text);
+                        metrics.requestAnswered("metrics", 200);
+                    }
                     case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
                     case "submit" -> submit(ex);
                     case "prepare" -> {
@@ -180,6 +196,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
         }
         AccessPolicy.Scope scope = switch (route) {
             case "health" -> null;
+            case METRICS -> AccessPolicy.Scope.METRICS;
             // abort: a client's, for what it prepared; stopping a running saga is an operator's (checked below)
             case "forceStop", "all", "resetNextCronTime" -> AccessPolicy.Scope.ADMIN;
             default -> AccessPolicy.Scope.SUBMIT;
@@ -193,7 +210,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
                 return false;
             }
             if (!access.grants(token, scope)) {
-                reply(ex, 403, DtmReply.failure(ex.path() + " needs a token of the admin scope (--admin-token)"));
+                reply(ex, 403, DtmReply.failure(ex.path() + switch (scope) {
+                    case METRICS -> " needs a token of the metrics scope (--metrics-token) or the admin scope";
+                    case SUBMIT -> " needs a token of the submit scope (--api-token) or the admin scope";
+                    case ADMIN -> " needs a token of the admin scope (--admin-token)";
+                }));
                 return false;
             }
         }
@@ -209,6 +230,20 @@ public final class HttpApi implements HttpEndpoint.Handler {
             }
         }
         return true;
+    }
+
+    /** The request's route as the metrics name it: a fixed set, so that no caller can add series at will. */
+    private static String routeName(String path) {
+        if (path.startsWith(PREFIX) && ROUTES.contains(path.substring(PREFIX.length()))) {
+            return path.substring(PREFIX.length());
+        }
+        return switch (path) {
+            case PING -> "ping";
+            case LIVE -> "health_live";
+            case READY -> "health_ready";
+            case METRICS -> "metrics";
+            default -> "other";
+        };
     }
 
     /** Whether the caller may do what only operators may: no token is required here, or its token is an admin's. */
@@ -310,6 +345,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
             // the client went away: the answer below fails the same way, or goes nowhere
         }
         byte[] bytes = json.writeValueAsBytes(body);
+        metrics.requestAnswered(routeName(ex.path()), status);
         if (header == null) {
             ex.respond(status, "application/json", bytes);
         } else {

@@ -2,6 +2,7 @@ package dev.redsaga.server.store;
 
 import dev.redsaga.protocol.TransStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -63,11 +64,30 @@ public interface TransactionStore extends AutoCloseable {
      */
     Page list(ListFilter filter, String position, int limit);
 
+    /**
+     * What is waiting, for an operator's gauges (read on every metrics scrape, so it costs a few index reads):
+     * how many unfinished transactions are due at {@code now} — past their retry time or their holder's lease,
+     * waiting for recovery — and, for each unfinished status, when its oldest transaction was created.
+     */
+    Backlog backlog(long now);
+
     /** A short description for logs and errors, without credentials, e.g. {@code h2:./data/redsaga}. */
     String describe();
 
     @Override
     void close();
+
+    /**
+     * See {@link #backlog}.
+     *
+     * @param due             unfinished transactions whose {@code nextDueAt <= now}
+     * @param oldestCreatedAt for each unfinished status that has transactions, the creation time of its oldest
+     */
+    record Backlog(long due, Map<TransStatus, Long> oldestCreatedAt) {
+        public Backlog {
+            oldestCreatedAt = Map.copyOf(oldestCreatedAt);
+        }
+    }
 
     /** One page of {@link #list}; {@code nextPosition} is {@code null} on the last page. */
     record Page(List<TransactionRecord> records, String nextPosition) {

@@ -197,6 +197,27 @@ public abstract class TransactionStoreContract {
         return true;
     }
 
+    /** What an operator's gauges read: due unfinished transactions, and the oldest of each unfinished status. */
+    @Test
+    void backlogCountsDueTransactionsAndFindsTheOldestOfEachUnfinishedStatus() {
+        assertThat(store.backlog(10_000)).isEqualTo(new TransactionStore.Backlog(0, java.util.Map.of()));
+        store.insertIfAbsent(record("b-late", TransStatus.SUBMITTED, 3_000L, 500));
+        store.insertIfAbsent(record("b-late-too", TransStatus.ABORTING, 10_000L, 300));
+        store.insertIfAbsent(record("b-future", TransStatus.SUBMITTED, 50_000L, 200));
+        store.insertIfAbsent(record("b-waiting", TransStatus.PREPARED, null, 400));
+        store.insertIfAbsent(record("b-older-prepared", TransStatus.PREPARED, 60_000L, 350));
+        store.insertIfAbsent(record("b-done", TransStatus.SUCCEEDED, null, 100));
+        store.insertIfAbsent(record("b-failed", TransStatus.FAILED, null, 50));
+        assertThat(store.backlog(10_000)).isEqualTo(new TransactionStore.Backlog(2, java.util.Map.of(
+                TransStatus.SUBMITTED, 200L, TransStatus.ABORTING, 300L, TransStatus.PREPARED, 350L)));
+
+        // the oldest submitted one finishes: the next oldest is reported, and it left the due index
+        TransactionRecord future = store.find("b-future").orElseThrow();
+        assertThat(store.compareAndSet(future.next(TransStatus.SUCCEEDED, "{}", null, null, 11_000, null))).isTrue();
+        assertThat(store.backlog(100_000)).isEqualTo(new TransactionStore.Backlog(3, java.util.Map.of(
+                TransStatus.SUBMITTED, 500L, TransStatus.ABORTING, 300L, TransStatus.PREPARED, 350L)));
+    }
+
     @Test
     void aClaimedRecordCanNoLongerBeWrittenWithItsOldVersion() {
         TransactionRecord v1 = record("g4", TransStatus.SUBMITTED, 1_000L, 1);

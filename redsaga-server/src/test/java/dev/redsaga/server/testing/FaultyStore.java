@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public class FaultyStore implements TransactionStore {
     /** The store operations a fault can hit. */
-    public enum Op { INSERT, FIND, CAS, CLAIM }
+    public enum Op { INSERT, FIND, CAS, CLAIM, BACKLOG }
 
     /** What a fault does. */
     public enum Fault {
@@ -84,6 +84,11 @@ public class FaultyStore implements TransactionStore {
     @Override
     public List<TransactionRecord> claimDue(long now, String owner, long leaseUntil, int limit) {
         return run(Op.CLAIM, "claim", () -> delegate.claimDue(now, owner, leaseUntil, limit));
+    }
+
+    @Override
+    public Backlog backlog(long now) {
+        return run(Op.BACKLOG, "backlog", () -> delegate.backlog(now));
     }
 
     @Override

@@ -56,6 +56,11 @@ final class FaultyStoreView implements TransactionStore {
     }
 
     @Override
+    public Backlog backlog(long now) {
+        return store.backlog(now);
+    }
+
+    @Override
     public int sweep(long now) {
         return store.sweep(now);
     }

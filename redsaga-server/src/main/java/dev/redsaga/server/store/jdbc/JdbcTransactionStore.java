@@ -331,6 +331,40 @@ public final class JdbcTransactionStore implements TransactionStore {
         }
     }
 
+    /** One indexed count and, per unfinished status, one index seek (status, created_at). */
+    @Override
+    public Backlog backlog(long now) {
+        try (Connection c = dataSource.getConnection()) {
+            long due;
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE next_due <= ?")) {
+                ps.setLong(1, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    due = rs.getLong(1);
+                }
+            }
+            Map<TransStatus, Long> oldest = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(created_at) FROM " + table
+                    + " WHERE status = ?")) {
+                for (TransStatus status : TransStatus.values()) {
+                    if (status.isTerminal()) {
+                        continue;
+                    }
+                    ps.setString(1, status.wire());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        Long min = rs.next() ? getLong(rs, 1) : null;
+                        if (min != null) {
+                            oldest.put(status, min);
+                        }
+                    }
+                }
+            }
+            return new Backlog(due, oldest);
+        } catch (SQLException e) {
+            throw failure("count its backlog", e);
+        }
+    }
+
     @Override
     public String describe() {
         return description;

@@ -29,7 +29,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -353,6 +355,39 @@ public final class RedisTransactionStore implements TransactionStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Per shard, a count of the due index and the first entry of each unfinished status's index (scored by creation
+     * time); the commands of all shards are sent at once and their answers awaited together.
+     */
+    @Override
+    public Backlog backlog(long now) {
+        List<TransStatus> unfinished = Arrays.stream(TransStatus.values()).filter(s -> !s.isTerminal())
+                .toList();
+        List<CompletionStage<Long>> dues = new ArrayList<>();
+        Map<TransStatus, List<CompletionStage<List<ScoredValue<String>>>>> firsts = new EnumMap<>(
+                TransStatus.class);
+        for (int shard = 0; shard < shards; shard++) {
+            dues.add(redis.zcount(dueKey(shard), Range.create(Double.NEGATIVE_INFINITY, (double) now)));
+            for (TransStatus status : unfinished) {
+                firsts.computeIfAbsent(status, k -> new ArrayList<>())
+                        .add(redis.zrangeWithScores(indexKey(shard, status), 0, 0));
+            }
+        }
+        long due = 0;
+        for (CompletionStage<Long> d : dues) {
+            due += call(() -> d, "count its backlog");
+        }
+        Map<TransStatus, Long> oldest = new EnumMap<>(TransStatus.class);
+        for (Map.Entry<TransStatus, List<CompletionStage<List<ScoredValue<String>>>>> e : firsts.entrySet()) {
+            for (CompletionStage<List<ScoredValue<String>>> f : e.getValue()) {
+                for (ScoredValue<String> sv : call(() -> f, "count its backlog")) {
+                    oldest.merge(e.getKey(), (long) sv.getScore(), Math::min);
+                }
+            }
+        }
+        return new Backlog(due, oldest);
     }
 
     /**
