@@ -3,6 +3,7 @@ package dev.redsaga.example.orderstock;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.cli.DurationConverter;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +86,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print, as the last line, one JSON object with the figures")
     boolean json;
 
+    @Option(names = "--metrics", paramLabel = "FILE", description = "write the coordinator's /api/metrics, as "
+            + "Prometheus reads it, to FILE at the end of the run")
+    Path metricsFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -156,6 +161,14 @@ public final class DemoCommand implements Callable<Integer> {
         r.violations().stream().limit(20).forEach(v -> out.println("    - " + v));
         if (r.violations().size() > 20) {
             out.println("    ... and " + (r.violations().size() - 20) + " more");
+        }
+        if (metricsFile != null) {
+            try {
+                Files.writeString(metricsFile, result.metrics());
+                out.printf("  coordinator metrics   written to %s%n", metricsFile);
+            } catch (IOException e) {
+                err.println("redsaga demo: cannot write --metrics " + metricsFile + ": " + e.getMessage());
+            }
         }
         out.println();
         out.println(r.violations().isEmpty()

@@ -14,6 +14,11 @@ import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.TransactionRecord;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,12 +97,27 @@ public final class Experiment {
         void update(int submitted, int requests, int finished, long elapsedMs);
     }
 
-    /** @param droppedSubmits messages whose submit was dropped (included in {@code faultsInjected}) */
+    /**
+     * @param droppedSubmits messages whose submit was dropped (included in {@code faultsInjected})
+     * @param metrics        the coordinator's {@code /api/metrics} at the end of the run (Prometheus's text format)
+     */
     public record Result(Auditor.Report report, int submitErrors, String firstSubmitError, long elapsedMs,
-            double throughputPerSecond, long faultsInjected, int droppedSubmits) {
+            double throughputPerSecond, long faultsInjected, int droppedSubmits, String metrics) {
     }
 
     private Experiment() {
+    }
+
+    /** The coordinator's figures, read as Prometheus reads them: {@code GET /api/metrics}. */
+    private static String scrapeMetrics(String coordinator) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(coordinator + "/api/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException("GET /api/metrics answered " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        }
     }
 
     public static Result run(Settings s, Progress progress) throws Exception {
@@ -190,7 +210,7 @@ public final class Experiment {
                     services.ordersDatabase(), services.stockDatabase(), PRODUCT, s.stock());
             return new Result(report, submitErrors.get(), firstSubmitError.get(), elapsed,
                     s.requests() * 1000.0 / Math.max(1, elapsed), services.faultsInjected() + droppedSubmits.get(),
-                    droppedSubmits.get());
+                    droppedSubmits.get(), scrapeMetrics(coordinator.baseUrl()));
         } finally {
             Collections.reverse(toClose);
             for (AutoCloseable c : toClose) {

@@ -130,14 +130,15 @@ class DemoIT {
     }
 
     @Test
-    void demoCommandPrintsTheReportAndOneJsonLine() throws Exception {
+    void demoCommandPrintsTheReportAndOneJsonLineAndWritesTheCoordinatorsMetrics() throws Exception {
         StringWriter out = new StringWriter();
         CommandLine cmd = new CommandLine(new DemoCommand());
         cmd.setOut(new PrintWriter(out));
         cmd.setErr(new PrintWriter(new StringWriter()));
 
+        Path metrics = dir.resolve("metrics.txt");
         int code = cmd.execute("--requests", "100", "--concurrency", "50", "--stock", "10", "--json",
-                "--store", "h2:" + dir.resolve("cmd"));
+                "--store", "h2:" + dir.resolve("cmd"), "--metrics", metrics.toString());
 
         assertThat(code).isZero();
         String[] lines = out.toString().strip().split("\n");
@@ -152,6 +153,12 @@ class DemoIT {
         assertThat(json.get("violations").asInt()).isZero();
         assertThat(out.toString()).contains("CONSISTENT");
         assertThat(Files.exists(dir.resolve("cmd.mv.db"))).isTrue();
+        // the coordinator's own count of what the auditor found
+        assertThat(Files.readAllLines(metrics)).contains(
+                "redsaga_transactions_started_total{type=\"saga\"} 100.0",
+                "redsaga_transactions_ended_total{status=\"succeed\",type=\"saga\"} 10.0",
+                "redsaga_transactions_ended_total{status=\"failed\",type=\"saga\"} 90.0");
+        assertThat(Files.readString(metrics)).contains("redsaga_branch_calls_seconds_count{op=\"compensate\"");
     }
 
     @Test
