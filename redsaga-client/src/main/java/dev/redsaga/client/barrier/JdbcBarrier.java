@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -192,15 +193,11 @@ public final class JdbcBarrier {
             throw new DeadlineExceededException(b);
         }
         return inTransaction(c, () -> {
-            BranchOp origin = b.op().origin();
-            boolean originAdded = origin != null && insertIgnore(c, b, origin);
-            boolean opAdded = insertIgnore(c, b, b.op());
-            if (originAdded || !opAdded) {
-                // a message's back-check that came first wrote the row: this local transaction must not happen
-                boolean lost = !opAdded && b.op() == BranchOp.MSG && ROLLED_BACK.equals(msgReason(c, b.gid()));
+            Optional<Outcome> answered = enter(c, b);
+            if (answered.isPresent()) {
                 // empty compensation (commit: the origin row must stay to refuse a late action), duplicate, or hanging
                 c.commit();
-                return lost ? Outcome.FAILURE : Outcome.SUCCESS;
+                return answered.get();
             }
             Outcome o = business.run(c);
             if (o == Outcome.SUCCESS) {
@@ -210,6 +207,34 @@ public final class JdbcBarrier {
             }
             return o;
         });
+    }
+
+    /**
+     * The barrier's half of {@link #call}, for a caller whose transaction is managed elsewhere (Spring's
+     * {@code @Transactional}): writes the barrier rows of {@code b} on {@code c}, inside the transaction open on it,
+     * and says whether the business runs. The caller then ends the transaction as {@link #call} does: when this
+     * answers an outcome (a duplicate, an empty compensation, a late action), commit — the rows must stay — and give
+     * that answer without running the business; when it is empty, run the business, commit on SUCCESS and roll back
+     * (the barrier rows with it) on anything else.
+     *
+     * @return the answer to give without running the business, or empty to run it
+     * @throws SQLException when the database fails; roll back
+     * @throws IllegalStateException when {@code c} is in auto-commit mode (the rows would commit on their own)
+     */
+    public Optional<Outcome> enter(Connection c, BranchBarrier b) throws SQLException {
+        if (c.getAutoCommit()) {
+            throw new IllegalStateException("the barrier's rows must be written in the business's transaction: the "
+                    + "connection is in auto-commit mode (call it inside a transaction, or use call())");
+        }
+        BranchOp origin = b.op().origin();
+        boolean originAdded = origin != null && insertIgnore(c, b, origin);
+        boolean opAdded = insertIgnore(c, b, b.op());
+        if (originAdded || !opAdded) {
+            // a message's back-check that came first wrote the row: this local transaction must not happen
+            boolean lost = !opAdded && b.op() == BranchOp.MSG && ROLLED_BACK.equals(msgReason(c, b.gid()));
+            return Optional.of(lost ? Outcome.FAILURE : Outcome.SUCCESS);
+        }
+        return Optional.empty();
     }
 
     /** Work in one local transaction that commits or rolls back itself. */
