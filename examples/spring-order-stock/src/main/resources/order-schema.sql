@@ -1,0 +1,7 @@
+CREATE TABLE IF NOT EXISTS orders (
+  gid VARCHAR(128) PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  product_id BIGINT NOT NULL,
+  qty INT NOT NULL,
+  status VARCHAR(16) NOT NULL
+);
