@@ -65,9 +65,12 @@ public final class TryBranchesCommand implements Callable<Integer> {
             BranchAnswer a = path.contains("fail") ? BranchAnswer.failure("try-branches: " + path + " always fails")
                     : path.contains("ongoing") ? BranchAnswer.ongoing("try-branches: not done yet")
                     : BranchAnswer.success();
+            String traceparent = ex.getRequestHeaders().getFirst("traceparent");
+            String trace = traceparent != null && traceparent.matches("[0-9a-f-]{55}") ? " traceparent=" + traceparent
+                    : "";
             synchronized (out) {
-                out.printf("%s %s %s?%s body=%s -> %s%n", LocalTime.now().truncatedTo(ChronoUnit.MILLIS),
-                        ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), body, a.outcome());
+                out.printf("%s %s %s?%s body=%s%s -> %s%n", LocalTime.now().truncatedTo(ChronoUnit.MILLIS),
+                        ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), body, trace, a.outcome());
                 out.flush();
             }
             byte[] bytes = a.body().getBytes(StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package dev.redsaga.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.redsaga.client.internal.TraceHeaders;
 import dev.redsaga.protocol.AbortRequest;
 import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.BranchRegistration;
@@ -236,7 +237,8 @@ public final class RedsagaClient {
                 + branchId + "&op=" + op.wire());
         HttpResponse<String> r;
         try {
-            r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Content-Type", "application/json")
+            r = http.send(TraceHeaders.addTo(HttpRequest.newBuilder(uri)).timeout(timeout)
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw refusal.of(0, url + " did not answer: " + e);
@@ -269,7 +271,8 @@ public final class RedsagaClient {
         }
         HttpResponse<String> r;
         try {
-            r = http.send(authorized(HttpRequest.newBuilder(uri(route))).timeout(timeout)
+            // in the caller's trace, if it has one: the transaction's branch calls join it
+            r = http.send(TraceHeaders.addTo(authorized(HttpRequest.newBuilder(uri(route)))).timeout(timeout)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException | HttpConnectTimeoutException e) {

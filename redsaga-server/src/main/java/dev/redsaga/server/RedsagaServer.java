@@ -12,6 +12,8 @@ import dev.redsaga.server.http.HttpEndpoint;
 import dev.redsaga.server.metrics.CoordinatorMetrics;
 import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.tracing.OtlpTracing;
+import dev.redsaga.server.tracing.Tracing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -37,6 +39,7 @@ public final class RedsagaServer implements AutoCloseable {
     private final HttpEndpoint http;
     private final HttpBranchTransport transport;
     private final CoordinatorMetrics metrics;
+    private final Tracing tracing;
 
     private RedsagaServer(ServerConfig config, TransactionStore store, boolean ownsStore, DriveListener listener) {
         this.config = config;
@@ -47,7 +50,9 @@ public final class RedsagaServer implements AutoCloseable {
         this.workers = Executors.newVirtualThreadPerTaskExecutor();
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
         BranchUrlPolicy branches = config.branches().withOwnPort(this::boundPort);
-        this.transport = new HttpBranchTransport(config.branchFlow(), branches);
+        this.tracing = config.otlpEndpoint() == null ? Tracing.propagating()
+                : new OtlpTracing(config.otlpEndpoint(), config.instanceId());
+        this.transport = new HttpBranchTransport(config.branchFlow(), branches, tracing);
         this.engine = new SagaEngine(this.store, metrics.meter(transport), config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
         metrics.bindEngine(engine);
@@ -56,12 +61,13 @@ public final class RedsagaServer implements AutoCloseable {
         engine.start();
         try {
             this.http = HttpEndpoint.start(config.host(), config.port(), "redsaga-http",
-                    new HttpApi(service, config.maxRequestBytes(), config.access(), VERSION, metrics),
+                    new HttpApi(service, config.maxRequestBytes(), config.access(), VERSION, metrics, tracing),
                     config.maxConnections());
         } catch (IOException e) {
             engine.stop(Duration.ZERO);
             shutdownExecutors();
             metrics.close();
+            tracing.close();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage() + " (is another server using the port? pick one with --port)", e);
         }
@@ -141,6 +147,7 @@ public final class RedsagaServer implements AutoCloseable {
         engine.stop(Duration.ofMillis(Math.max(10_000, config.engine().defaultRequestTimeoutMs() * 2)));
         shutdownExecutors();
         metrics.close();
+        tracing.close(); // exports the spans left
         if (ownsStore) {
             store.close();
         }

@@ -139,6 +139,12 @@ public final class ServerCommand implements Callable<Integer> {
         "  all but link-local and cloud-metadata addresses and this server's own port"})
     List<String> branchAllow = new ArrayList<>();
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = {"export spans (a request's and each "
+            + "branch call's) by OTLP/HTTP to URL, e.g. http://127.0.0.1:4318/v1/traces; also "
+            + "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. Without it the "
+            + "trace context is passed on to the branches and nothing is recorded"})
+    String otlpEndpoint;
+
     /** Where the token variables are read from (the process environment; tests give their own). */
     Map<String, String> environment = System.getenv();
 
@@ -175,10 +181,27 @@ public final class ServerCommand implements Callable<Integer> {
             }
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
                     instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
-                    storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0));
+                    storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0),
+                    otlpEndpoint());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** The OTLP traces endpoint: the option, else OpenTelemetry's own variables; {@code null} for none. */
+    private String otlpEndpoint() {
+        if (otlpEndpoint != null) {
+            return otlpEndpoint;
+        }
+        String traces = environment.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        if (traces != null && !traces.isBlank()) {
+            return traces.strip();
+        }
+        String base = environment.get("OTEL_EXPORTER_OTLP_ENDPOINT");
+        if (base != null && !base.isBlank()) {
+            return base.strip().replaceAll("/+$", "") + "/v1/traces";
+        }
+        return null;
     }
 
     /** The tokens of one scope: given as options, in the variable (comma-separated), and in the file. */

@@ -16,10 +16,12 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param maxConnections  open client connections at most
  * @param storePoolSize   connections to a JDBC store (several instances on one database share its connection limit)
  * @param branchFlow      how calls to each branch destination are paced (in-flight limit, retry budget, circuit)
+ * @param otlpEndpoint    where spans are exported by OTLP/HTTP (e.g. {@code http://127.0.0.1:4318/v1/traces}), or
+ *                        {@code null}: trace context is passed on to the branches, nothing is recorded
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
         String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
-        FlowControl branchFlow) {
+        FlowControl branchFlow, String otlpEndpoint) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -59,12 +61,30 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (branchFlow == null) {
             throw new IllegalArgumentException("branch flow control is required (FlowControl.defaults(...))");
         }
+        if (otlpEndpoint != null && !otlpEndpoint.matches("https?://[^\\s]+")) {
+            throw new IllegalArgumentException("the OTLP endpoint must be an http(s) URL, e.g. "
+                    + "http://127.0.0.1:4318/v1/traces; was " + otlpEndpoint);
+        }
+    }
+
+    /** A server whose spans are not exported. */
+    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
+            String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
+            FlowControl branchFlow) {
+        this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize,
+                branchFlow, null);
     }
 
     /** This configuration with another branch pacing. */
     public ServerConfig withBranchFlow(FlowControl flow) {
         return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, flow);
+                maxConnections, storePoolSize, flow, otlpEndpoint);
+    }
+
+    /** This configuration, exporting spans to {@code endpoint} ({@code null}: none). */
+    public ServerConfig withOtlpEndpoint(String endpoint) {
+        return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
+                maxConnections, storePoolSize, branchFlow, endpoint);
     }
 
     /** A server with the default branch pacing. */
@@ -114,16 +134,16 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize);
+                storePoolSize, branchFlow, otlpEndpoint);
     }
 
     public ServerConfig withStore(String s) {
         return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize);
+                storePoolSize, branchFlow, otlpEndpoint);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
         return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize);
+                storePoolSize, branchFlow, otlpEndpoint);
     }
 }

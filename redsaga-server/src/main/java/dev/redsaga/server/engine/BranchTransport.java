@@ -30,9 +30,12 @@ public interface BranchTransport {
      * @param attempt   answers this branch had before (0 for its first call; more is a retry)
      * @param maxWaitMs how long the call may wait to be sent (its destination busy) before it gives up unsent;
      *                  the caller's lease covers this wait and then the timeout
+     * @param traceParent the W3C trace context the call descends from (the transaction's), or empty
+     * @param traceState  its {@code tracestate}, or empty
      */
     record Request(String url, String gid, String transType, String branchId, BranchOp op, String payload,
-            Map<String, String> headers, long timeoutMs, int attempt, long maxWaitMs) {
+            Map<String, String> headers, long timeoutMs, int attempt, long maxWaitMs, String traceParent,
+            String traceState) {
     }
 
     /**

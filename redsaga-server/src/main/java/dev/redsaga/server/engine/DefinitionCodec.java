@@ -21,7 +21,9 @@ import java.util.Map;
  *
  * <p>Format 1: {@code {"v":1,"gid":..,"steps":[{"b":"01","a":url,"c":url,"p":payload}],"o":{"ttf":ms,"rt":ms,
  * "ri":ms,"rl":n,"h":{..},"cc":bool},"pred":[[..]],"cd":custom_data}}, a saga. Format 2 adds the type,
- * {@code "t":"tcc"} or {@code "t":"msg"}, and for a message the options {@code "qp":query_prepared,"dl":delay_ms}: only types other than saga are written as format 2, so that a build that knows format 1 only
+ * {@code "t":"tcc"} or {@code "t":"msg"}, and for a message the options {@code "qp":query_prepared,"dl":delay_ms}
+ * (either format may carry the W3C trace context of the request that created it, {@code "tp"} and {@code "ts"}, in
+ * its options; absent when none, so a definition without one encodes as before): only types other than saga are written as format 2, so that a build that knows format 1 only
  * refuses them rather than run a TCC transaction as a saga. A definition without {@code "v"} was written by an
  * earlier version as the wire request; it is read as one (and validated, as it was then).
  */
@@ -49,7 +51,9 @@ public final class DefinitionCodec {
             @JsonProperty("h") Map<String, String> headers, @JsonProperty("cc") boolean concurrent,
             // absent unless set: a saga stored by an earlier version encodes the same, so its resubmit is recognised
             @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("qp") String queryPrepared,
-            @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonProperty("dl") long delayMs) {
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonProperty("dl") long delayMs,
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("tp") String traceParent,
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("ts") String traceState) {
     }
 
     public static String encode(SagaDefinition def) {
@@ -63,12 +67,23 @@ public final class DefinitionCodec {
         Stored stored = new Stored(saga ? FORMAT : TYPED_FORMAT, saga ? null : def.type().wire(), def.gid(), steps,
                 new StoredOptions(o.timeoutToFailMs(), o.requestTimeoutMs(),
                 o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(), o.concurrent(),
-                o.queryPrepared().isEmpty() ? null : o.queryPrepared(), o.delayMs()),
+                o.queryPrepared().isEmpty() ? null : o.queryPrepared(), o.delayMs(),
+                o.traceParent().isEmpty() ? null : o.traceParent(), o.traceState().isEmpty() ? null : o.traceState()),
                 anyPredecessor ? def.predecessors() : null, def.customData());
         try {
             return MAPPER.writeValueAsString(stored);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether two stored definitions are the same transaction, whatever trace context each was sent with. */
+    static boolean sameButForTrace(String a, String b, EngineOptions legacyDefaults) {
+        try {
+            return encode(decode(a, legacyDefaults).withTrace("", ""))
+                    .equals(encode(decode(b, legacyDefaults).withTrace("", "")));
+        } catch (RuntimeException unreadable) {
+            return false;
         }
     }
 
@@ -104,7 +119,8 @@ public final class DefinitionCodec {
                     : Collections.unmodifiableMap(new LinkedHashMap<>(o.headers()));
             SagaOptions options = new SagaOptions(o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(),
                     o.retryLimit(), headers, o.concurrent(), o.queryPrepared() == null ? "" : o.queryPrepared(),
-                    o.delayMs());
+                    o.delayMs(), o.traceParent() == null ? "" : o.traceParent(),
+                    o.traceState() == null ? "" : o.traceState());
             List<List<Integer>> preds = new ArrayList<>(steps.size());
             for (int i = 0; i < steps.size(); i++) {
                 preds.add(s.predecessors() == null ? List.of() : List.copyOf(s.predecessors().get(i)));

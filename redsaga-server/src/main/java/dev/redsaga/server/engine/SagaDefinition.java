@@ -164,8 +164,18 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                 Collections.unmodifiableMap(headers),
                 concurrent,
                 queryPrepared,
-                seconds(delay, "custom_data.delay", 0));
+                seconds(delay, "custom_data.delay", 0),
+                "", "");
         return new SagaDefinition(r.gid(), type, List.copyOf(steps), options, preds, r.customData());
+    }
+
+    /**
+     * This transaction, its branch calls descending from the W3C trace context {@code traceParent}
+     * ({@code traceState}); empty strings for none.
+     */
+    public SagaDefinition withTrace(String traceParent, String traceState) {
+        return new SagaDefinition(gid, type, steps, options.withTrace(traceParent, traceState), predecessors,
+                customData);
     }
 
     /**

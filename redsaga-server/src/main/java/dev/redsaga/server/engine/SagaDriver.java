@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Carries out the {@link SagaMachine}'s plans for the transactions this instance holds: starts the branch calls,
@@ -119,13 +120,19 @@ final class SagaDriver {
         }
 
         private void drain() {
-            do {
-                Runnable event;
-                while ((event = mailbox.poll()) != null) {
-                    event.run();
-                }
-                scheduled.set(false);
-            } while (!mailbox.isEmpty() && scheduled.compareAndSet(false, true));
+            // the gid in every log line of this drive's events (logback's %X{gid}, a field of the JSON lines)
+            MDC.put("gid", def.gid());
+            try {
+                do {
+                    Runnable event;
+                    while ((event = mailbox.poll()) != null) {
+                        event.run();
+                    }
+                    scheduled.set(false);
+                } while (!mailbox.isEmpty() && scheduled.compareAndSet(false, true));
+            } finally {
+                MDC.remove("gid");
+            }
         }
 
         private void answered(Answer a) {
@@ -305,7 +312,8 @@ final class SagaDriver {
         }
         BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), def.type().wire(),
                 branchId(def, c), c.op(def.type()), payload, def.options().branchHeaders(),
-                def.options().requestTimeoutMs(), attempt, maxWaitMs);
+                def.options().requestTimeoutMs(), attempt, maxWaitMs, def.options().traceParent(),
+                def.options().traceState());
         CompletableFuture<BranchTransport.Result> call;
         try {
             call = transport.call(req);

@@ -544,23 +544,28 @@ public final class SagaEngine implements AutoCloseable {
         }
         return new SagaDefinition(submitted.gid(), submitted.type(), submitted.steps(), new SagaOptions(
                 o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(),
-                o.concurrent(), stored.options().queryPrepared(), o.delayMs()), submitted.predecessors(),
-                submitted.customData());
+                o.concurrent(), stored.options().queryPrepared(), o.delayMs(), o.traceParent(), o.traceState()),
+                submitted.predecessors(), submitted.customData());
     }
 
-    private static void requireSameType(TransactionRecord stored, SagaDefinition def) {
+    private void requireSameType(TransactionRecord stored, SagaDefinition def) {
         if (stored.isRemoved() || !def.type().wire().equals(stored.transType())) {
             requireSameBody(stored, DefinitionCodec.encode(def)); // says why, in the same words
         }
     }
 
-    private static void requireSameBody(TransactionRecord stored, String definition) {
+    /**
+     * Refuses another transaction under a stored gid. The same one sent again may come with another trace context
+     * (a client's retry is a new span): that is still the same transaction.
+     */
+    private void requireSameBody(TransactionRecord stored, String definition) {
         if (stored.isRemoved()) {
             throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
                     + " was used by a transaction that ended " + stored.status().wire() + " and was removed after the "
                     + "store's retention; a gid runs once: use a new gid (GET /api/dtmsvr/newGid) for a new saga");
         }
-        if (!stored.definition().equals(definition)) {
+        if (!stored.definition().equals(definition) && !DefinitionCodec.sameButForTrace(stored.definition(),
+                definition, options)) {
             throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
                     + " already holds a different transaction; use a new gid (GET /api/dtmsvr/newGid) for a new saga");
         }

@@ -15,6 +15,8 @@ import dev.redsaga.server.service.ListQuery;
 import dev.redsaga.server.service.RequestException;
 import dev.redsaga.server.engine.SubmitResult;
 import dev.redsaga.server.service.TransactionService;
+import dev.redsaga.server.tracing.TraceContext;
+import dev.redsaga.server.tracing.Tracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -55,11 +57,13 @@ public final class HttpApi implements HttpEndpoint.Handler {
     private final AccessPolicy access;
     private final String version;
     private final CoordinatorMetrics metrics;
+    private final Tracing tracing;
 
     public HttpApi(TransactionService service, int maxBodyBytes, AccessPolicy access, String version,
-            CoordinatorMetrics metrics) {
+            CoordinatorMetrics metrics, Tracing tracing) {
         this.service = service;
         this.metrics = metrics;
+        this.tracing = tracing;
         this.version = version;
         this.maxBodyBytes = maxBodyBytes;
         this.access = access;
@@ -100,8 +104,12 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
                     case "submit" -> submit(ex);
                     case "prepare" -> {
-                        service.prepare(readTrans(ex));
-                        reply(ex, 200, DtmReply.success());
+                        TransRequest req = readTrans(ex);
+                        traced(ex, "prepare", req.gid(), trace -> {
+                            service.prepare(req, trace);
+                            reply(ex, 200, DtmReply.success());
+                            return 200;
+                        });
                     }
                     case "abort" -> {
                         AbortRequest r = read(ex, AbortRequest.class);
@@ -138,15 +146,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     }
                 }
             } catch (RequestException e) {
-                int status = switch (e.kind()) {
-                    case INVALID -> 400;
-                    case NOT_FOUND -> 404;
-                    case CONFLICT -> Outcome.FAILURE.httpStatus();
-                    case TOO_LARGE -> 413;
-                    case UNAVAILABLE, BUSY -> 503;
-                    // the store behind us did not answer in time: a gateway timeout, the outcome unknown
-                    case OUTCOME_UNKNOWN -> 504;
-                };
+                int status = statusOf(e);
                 if (e.kind() == RequestException.Kind.BUSY) {
                     replyWithHeader(ex, 503, "Retry-After", "1", DtmReply.error(e.getMessage()));
                 } else if (status >= 500) {
@@ -167,17 +167,64 @@ public final class HttpApi implements HttpEndpoint.Handler {
         }
     }
 
+    private static int statusOf(RequestException e) {
+        return switch (e.kind()) {
+            case INVALID -> 400;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> Outcome.FAILURE.httpStatus();
+            case TOO_LARGE -> 413;
+            case UNAVAILABLE, BUSY -> 503;
+            // the store behind us did not answer in time: a gateway timeout, the outcome unknown
+            case OUTCOME_UNKNOWN -> 504;
+        };
+    }
+
     private void submit(HttpEndpoint.Exchange ex) throws IOException {
         TransRequest req = readTrans(ex);
-        SubmitResult result = service.submit(req);
-        switch (result) {
-            case ACCEPTED, SUCCEEDED -> reply(ex, 200, DtmReply.success());
-            // with its rollback_reason, as DTM answers: the failing branch's own message is in it
-            case FAILED -> reply(ex, Outcome.FAILURE.httpStatus(), DtmReply.failure(
-                    (TransRequest.TRANS_TYPE_SAGA.equals(req.transType()) ? "the saga failed and was compensated"
-                            : "the " + RemoteText.printable(req.transType(), 10) + " transaction failed")
-                    + service.failureReason(req.gid()).map(r -> ": " + r).orElse("")));
-            case ONGOING -> reply(ex, Outcome.ONGOING.httpStatus(), DtmReply.ongoing("the saga is still running; query it"));
+        traced(ex, "submit", req.gid(), trace -> {
+            SubmitResult result = service.submit(req, trace);
+            return switch (result) {
+                case ACCEPTED, SUCCEEDED -> {
+                    reply(ex, 200, DtmReply.success());
+                    yield 200;
+                }
+                // with its rollback_reason, as DTM answers: the failing branch's own message is in it
+                case FAILED -> {
+                    reply(ex, Outcome.FAILURE.httpStatus(), DtmReply.failure(
+                            (TransRequest.TRANS_TYPE_SAGA.equals(req.transType()) ? "the saga failed and was compensated"
+                                    : "the " + RemoteText.printable(req.transType(), 10) + " transaction failed")
+                            + service.failureReason(req.gid()).map(r -> ": " + r).orElse("")));
+                    yield Outcome.FAILURE.httpStatus();
+                }
+                case ONGOING -> {
+                    reply(ex, Outcome.ONGOING.httpStatus(), DtmReply.ongoing("the saga is still running; query it"));
+                    yield Outcome.ONGOING.httpStatus();
+                }
+            };
+        });
+    }
+
+    /** A request that stores a transaction: answered by {@code handler}, which returns the status it sent. */
+    @FunctionalInterface
+    private interface TracedHandler {
+        int handle(TraceContext trace) throws IOException;
+    }
+
+    /**
+     * Runs {@code handler} in the request's span, a child of the caller's {@code traceparent}; the transaction
+     * stores the span's context for its branch calls.
+     */
+    private void traced(HttpEndpoint.Exchange ex, String name, String gid, TracedHandler handler) throws IOException {
+        Tracing.RequestSpan span = tracing.request(name, gid == null ? "" : RemoteText.printable(gid, 128),
+                TraceContext.of(ex.header("traceparent"), ex.header("tracestate")));
+        int status = 500;
+        try {
+            status = handler.handle(span.context());
+        } catch (RequestException e) {
+            status = statusOf(e);
+            throw e;
+        } finally {
+            span.end(status);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.engine.BranchTransport;
+import dev.redsaga.server.tracing.Tracing;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -45,13 +46,21 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
     private final HttpClient client;
     private final BranchUrlPolicy policy;
     private final Destinations destinations;
+    private final Tracing tracing;
 
     /** A transport with the default pacing for {@code maxConnectionsPerDestination} (see {@link FlowControl}). */
     public HttpBranchTransport(int maxConnectionsPerDestination, BranchUrlPolicy policy) {
         this(FlowControl.defaults(maxConnectionsPerDestination), policy);
     }
 
+    /** A transport that passes the transactions' trace context on, recording nothing. */
     public HttpBranchTransport(FlowControl flow, BranchUrlPolicy policy) {
+        this(flow, policy, Tracing.propagating());
+    }
+
+    /** @param tracing how each call joins its transaction's trace (its span, its {@code traceparent}) */
+    public HttpBranchTransport(FlowControl flow, BranchUrlPolicy policy, Tracing tracing) {
+        this.tracing = tracing;
         this.policy = policy;
         int maxConnectionsPerDestination = flow.maxLimit();
         VirtualThreadPool pool = new VirtualThreadPool();
@@ -126,6 +135,19 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
 
     @Override
     public CompletableFuture<Result> call(BranchTransport.Request r) {
+        Tracing.BranchSpan span = tracing.branchCall(r);
+        CompletableFuture<Result> result;
+        try {
+            result = call(r, span.headers());
+        } catch (RuntimeException e) {
+            span.end(new Result(Outcome.TRANSIENT, "not sent: " + e.getMessage()));
+            throw e;
+        }
+        return result.whenComplete((answer, error) -> span.end(answer != null ? answer
+                : new Result(Outcome.TRANSIENT, "transport error: " + error)));
+    }
+
+    private CompletableFuture<Result> call(BranchTransport.Request r, Map<String, String> traceHeaders) {
         String problem = policy.problemAtSubmit(r.url());
         if (problem != null) {
             return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not called: the URL " + problem));
@@ -152,12 +174,12 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                 return CompletableFuture.completedFuture(
                         new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal(), entry.waited()));
             }
-            return send(req, r, entry.pass());
+            return send(req, r, traceHeaders, entry.pass());
         });
     }
 
     private CompletableFuture<Result> send(org.eclipse.jetty.client.Request req, BranchTransport.Request r,
-            Destination.Pass pass) {
+            Map<String, String> traceHeaders, Destination.Pass pass) {
         // the timeout is a total deadline from the send (Jetty counts its own queueing in it); the service may drop
         // the call after it
         long deadline = System.currentTimeMillis() + r.timeoutMs();
@@ -165,6 +187,10 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         req.timeout(timeoutMs, TimeUnit.MILLISECONDS);
         req.headers(h -> {
             for (Map.Entry<String, String> e : r.headers().entrySet()) {
+                h.put(e.getKey(), e.getValue());
+            }
+            // the call's own span: over any traceparent the transaction's branch_headers may set
+            for (Map.Entry<String, String> e : traceHeaders.entrySet()) {
                 h.put(e.getKey(), e.getValue());
             }
             h.put(BranchDeadline.HEADER, Long.toString(deadline));

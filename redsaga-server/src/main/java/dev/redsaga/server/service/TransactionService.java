@@ -28,6 +28,7 @@ import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.tracing.TraceContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,11 @@ public final class TransactionService {
      * acknowledged, no reply says it was not done.
      */
     public SubmitResult submit(TransRequest req) {
+        return submit(req, TraceContext.NONE);
+    }
+
+    /** {@link #submit(TransRequest)}; the branch calls of a new transaction descend from {@code trace}. */
+    public SubmitResult submit(TransRequest req, TraceContext trace) {
         boolean wait = Boolean.TRUE.equals(req.waitResult());
         TransType type = TransType.fromWire(req.transType());
         if (type != null && type.registersBranches()) {
@@ -84,7 +90,7 @@ public final class TransactionService {
             String gid = requireGid(req.gid());
             return guarded(gid, "the submit", () -> engine.submitPrepared(gid, wait));
         }
-        SagaDefinition def = parse(req);
+        SagaDefinition def = parse(req).withTrace(trace.traceParent(), trace.traceState());
         return guarded(req.gid(), "the submit", () -> engine.submit(def, wait));
     }
 
@@ -125,7 +131,12 @@ public final class TransactionService {
 
     /** Stores a saga as {@code prepared}: it runs only once submitted, and fails after {@code timeout_to_fail}. */
     public void prepare(TransRequest req) {
-        SagaDefinition def = parse(req);
+        prepare(req, TraceContext.NONE);
+    }
+
+    /** {@link #prepare(TransRequest)}; the transaction's branch calls descend from {@code trace}. */
+    public void prepare(TransRequest req, TraceContext trace) {
+        SagaDefinition def = parse(req).withTrace(trace.traceParent(), trace.traceState());
         if (def.type() == TransType.MSG && def.options().queryPrepared().isEmpty()) {
             throw RequestException.invalid("query_prepared is required to prepare a msg: when the submit does not "
                     + "come, the coordinator asks it whether the local transaction committed");
