@@ -113,6 +113,45 @@ public final class AccessPolicy {
         return origin == null || allowedOrigins.contains(origin.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * {@link #allowsOrigin(String)}, and the server's own pages ({@code /admin}): a page whose origin is the host the
+     * browser is talking to ({@code host}, the request's {@code Host} header). Without tokens, only under a loopback
+     * name or address: a page of another site that had its name resolve to this server (DNS rebinding) has that
+     * other name as its origin and its host.
+     */
+    public boolean allowsOrigin(String origin, String host) {
+        if (allowsOrigin(origin)) {
+            return true;
+        }
+        if (host == null || host.isBlank()) {
+            return false;
+        }
+        String o = origin.toLowerCase(Locale.ROOT);
+        String h = host.strip().toLowerCase(Locale.ROOT);
+        if (!o.equals("http://" + h) && !o.equals("https://" + h)) {
+            return false;
+        }
+        return requiresToken() || isLoopbackName(h);
+    }
+
+    /** Whether {@code hostAndPort} names this machine without asking a resolver: localhost or a loopback literal. */
+    private static boolean isLoopbackName(String hostAndPort) {
+        boolean v6 = hostAndPort.startsWith("[");
+        String name = v6 ? hostAndPort.substring(1, Math.max(1, hostAndPort.indexOf(']')))
+                : hostAndPort.contains(":") ? hostAndPort.substring(0, hostAndPort.indexOf(':')) : hostAndPort;
+        if (name.equals("localhost")) {
+            return true;
+        }
+        if (!(v6 ? name.matches("[0-9a-f:.]+") : name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}"))) {
+            return false; // a name: not resolved here
+        }
+        try {
+            return InetAddress.getByName(name).isLoopbackAddress(); // a literal: no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     private static boolean matches(List<byte[]> digests, byte[] digest) {
         boolean found = false;
         for (byte[] d : digests) {

@@ -83,7 +83,8 @@ public final class SagaMachine {
         if (b.phase() != Phase.PENDING) {
             return p;
         }
-        return p.with(call, new BranchState(Phase.ATTEMPTED, b.attempts(), b.notBefore(), b.lastError()));
+        return p.with(call, new BranchState(Phase.ATTEMPTED, b.attempts(), b.notBefore(), b.lastError(),
+                b.answeredAt()));
     }
 
     /** The progress once {@code call} has been answered with {@code outcome}. */
@@ -93,14 +94,14 @@ public final class SagaMachine {
         int attempts = b.attempts() + 1;
         long interval = def.options().retryIntervalMs();
         BranchState next = switch (outcome) {
-            case SUCCESS -> new BranchState(Phase.SUCCEEDED, attempts, 0, null);
+            case SUCCESS -> new BranchState(Phase.SUCCEEDED, attempts, 0, null, now);
             case FAILURE -> call.compensating() || (def.type() != TransType.SAGA && !call.isQueryPrepared())
                     // a compensation, a TCC confirm and a message's branch must eventually succeed: FAILURE is retried
-                    ? new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail)
-                    : new BranchState(Phase.FAILED, attempts, 0, detail);
-            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, now + interval, detail);
+                    ? new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail, now)
+                    : new BranchState(Phase.FAILED, attempts, 0, detail, now);
+            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, now + interval, detail, now);
             case TRANSIENT -> new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts),
-                    detail);
+                    detail, now);
         };
         return p.with(call, next);
     }
@@ -112,7 +113,8 @@ public final class SagaMachine {
      */
     public SagaProgress unsent(SagaDefinition def, SagaProgress p, BranchCall call, String detail, long now) {
         BranchState b = p.branch(call);
-        return p.with(call, new BranchState(b.phase(), b.attempts(), now + def.options().retryIntervalMs(), detail));
+        return p.with(call, new BranchState(b.phase(), b.attempts(), now + def.options().retryIntervalMs(), detail,
+                b.answeredAt()));
     }
 
     private Plan planPrepared(SagaDefinition def, long createdAt, long now) {

@@ -73,7 +73,8 @@ public record SagaProgress(
     private static List<BranchState> dueNow(List<BranchState> states) {
         List<BranchState> out = new ArrayList<>(states.size());
         for (BranchState b : states) {
-            out.add(b.notBefore() == 0 ? b : new BranchState(b.phase(), b.attempts(), 0, b.lastError()));
+            out.add(b.notBefore() == 0 ? b : new BranchState(b.phase(), b.attempts(), 0, b.lastError(),
+                    b.answeredAt()));
         }
         return out;
     }

@@ -78,6 +78,10 @@ public final class HttpApi implements HttpEndpoint.Handler {
                 reply(ex, 200, Map.of("msg", "pong"));
                 return;
             }
+            if (AdminUi.handles(path)) {
+                metrics.requestAnswered("admin", AdminUi.serve(ex));
+                return;
+            }
             if (path.equals(LIVE)) {
                 reply(ex, 200, Map.of("status", "UP"));
                 return;
@@ -236,7 +240,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
      * @return whether to go on; if not, the answer has been sent
      */
     private boolean admitted(HttpEndpoint.Exchange ex, String route) throws IOException {
-        if (!access.allowsOrigin(ex.header("Origin"))) {
+        if (!access.allowsOrigin(ex.header("Origin"), ex.header("Host"))) {
             reply(ex, 403, DtmReply.failure("requests from origin " + RemoteText.printable(ex.header("Origin"), 100)
                     + " are not allowed; a browser page may call this API only from an allowed origin (--allow-origin)"));
             return false;

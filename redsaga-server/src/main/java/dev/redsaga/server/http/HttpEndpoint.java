@@ -60,6 +60,11 @@ public final class HttpEndpoint implements AutoCloseable {
             return Content.Source.asInputStream(request);
         }
 
+        /** Sets a header of the response to come. */
+        public void responseHeader(String name, String value) {
+            response.getHeaders().put(name, value);
+        }
+
         /** Sends the whole response (blocking until written). */
         public void respond(int status, String contentType, byte[] body) throws IOException {
             response.setStatus(status);

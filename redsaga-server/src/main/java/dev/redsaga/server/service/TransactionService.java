@@ -336,7 +336,9 @@ public final class TransactionService {
     private static BranchView branchView(String gid, Step s, BranchCall call, SagaDefinition def, String url,
             BranchState b) {
         return new BranchView(gid, s.branchId(), call.op(def.type()), url, branchStatus(b),
-                b.attempts() == 0 ? null : b.attempts(), b.lastError());
+                b.attempts() == 0 ? null : b.attempts(), b.lastError(),
+                b.answeredAt() == 0 ? null : time(b.answeredAt()),
+                b.notBefore() == 0 || b.isSucceeded() ? null : time(b.notBefore()));
     }
 
     private static BranchStatus branchStatus(BranchState b) {
