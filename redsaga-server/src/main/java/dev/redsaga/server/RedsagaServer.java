@@ -75,7 +75,7 @@ public final class RedsagaServer implements AutoCloseable {
 
     /** Opens the configured store and starts serving. */
     public static RedsagaServer start(ServerConfig config) {
-        TransactionStore store = StoreFactory.open(config.store(), config.storePoolSize());
+        TransactionStore store = StoreFactory.open(config.store(), config.storePoolSize(), config.retention());
         try {
             return start(config, store, true, new DriveListener() { });
         } catch (RuntimeException e) {

@@ -101,6 +101,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "largest request body accepted (default: ${DEFAULT-VALUE})")
     int maxRequestBytes;
 
+    @Option(names = "--retention", converter = DurationConverter.class, defaultValue = "7d", description = {
+        "how long finished transactions are kept whole (default: ${DEFAULT-VALUE}); then only their gid and final "
+            + "status stay, so the gid is never run again. 0 keeps them for ever (SQL stores only)"})
+    Duration retention;
+
     @Option(names = "--instance-id", description = "name of this instance in leases (default: generated)")
     String instanceId;
 
@@ -182,7 +187,7 @@ public final class ServerCommand implements Callable<Integer> {
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
                     instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
                     storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0),
-                    otlpEndpoint());
+                    otlpEndpoint(), retention);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.redsaga.server.config;
 
 import dev.redsaga.server.engine.EngineOptions;
+import java.time.Duration;
 
 /**
  * Everything a coordinator instance needs to start, validated once here.
@@ -18,10 +19,12 @@ import dev.redsaga.server.engine.EngineOptions;
  * @param branchFlow      how calls to each branch destination are paced (in-flight limit, retry budget, circuit)
  * @param otlpEndpoint    where spans are exported by OTLP/HTTP (e.g. {@code http://127.0.0.1:4318/v1/traces}), or
  *                        {@code null}: trace context is passed on to the branches, nothing is recorded
+ * @param retention       how long the store keeps finished transactions whole (then their gid and final status
+ *                        only); {@link Duration#ZERO}: for ever (SQL stores only)
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
         String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
-        FlowControl branchFlow, String otlpEndpoint) {
+        FlowControl branchFlow, String otlpEndpoint, Duration retention) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -61,6 +64,10 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (branchFlow == null) {
             throw new IllegalArgumentException("branch flow control is required (FlowControl.defaults(...))");
         }
+        if (retention == null || retention.isNegative()) {
+            throw new IllegalArgumentException("the retention must be 0 (keep everything) or positive, was "
+                    + retention);
+        }
         if (otlpEndpoint != null && !otlpEndpoint.matches("https?://[^\\s]+")) {
             throw new IllegalArgumentException("the OTLP endpoint must be an http(s) URL, e.g. "
                     + "http://127.0.0.1:4318/v1/traces; was " + otlpEndpoint);
@@ -72,19 +79,25 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
             String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
             FlowControl branchFlow) {
         this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize,
-                branchFlow, null);
+                branchFlow, null, StoreFactory.DEFAULT_RETENTION);
     }
 
     /** This configuration with another branch pacing. */
     public ServerConfig withBranchFlow(FlowControl flow) {
         return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, flow, otlpEndpoint);
+                maxConnections, storePoolSize, flow, otlpEndpoint, retention);
+    }
+
+    /** This configuration, keeping finished transactions whole for {@code r} (0: for ever, SQL stores only). */
+    public ServerConfig withRetention(Duration r) {
+        return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
+                maxConnections, storePoolSize, branchFlow, otlpEndpoint, r);
     }
 
     /** This configuration, exporting spans to {@code endpoint} ({@code null}: none). */
     public ServerConfig withOtlpEndpoint(String endpoint) {
         return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, branchFlow, endpoint);
+                maxConnections, storePoolSize, branchFlow, endpoint, retention);
     }
 
     /** A server with the default branch pacing. */
@@ -134,16 +147,16 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, otlpEndpoint);
+                storePoolSize, branchFlow, otlpEndpoint, retention);
     }
 
     public ServerConfig withStore(String s) {
         return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, otlpEndpoint);
+                storePoolSize, branchFlow, otlpEndpoint, retention);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
         return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, otlpEndpoint);
+                storePoolSize, branchFlow, otlpEndpoint, retention);
     }
 }

@@ -6,6 +6,7 @@ import dev.redsaga.server.store.TransactionStore;
 import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
 import dev.redsaga.server.store.redis.RedisTransactionStore;
 import java.io.File;
+import java.time.Duration;
 
 /**
  * Opens a store from its URI:
@@ -20,6 +21,8 @@ public final class StoreFactory {
     public static final String TABLE = "redsaga_trans";
     /** Connections to a JDBC store, unless the server is told otherwise ({@code --store-pool}). */
     public static final int DEFAULT_POOL_SIZE = 16;
+    /** How long finished transactions are kept whole, unless the server is told otherwise ({@code --retention}). */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 
     private StoreFactory() {
     }
@@ -31,8 +34,18 @@ public final class StoreFactory {
 
     /** As {@link #open(String)}, with {@code poolSize} connections to a JDBC store (Redis multiplexes one). */
     public static TransactionStore open(String uri, int poolSize) {
+        return open(uri, poolSize, DEFAULT_RETENTION);
+    }
+
+    /**
+     * As {@link #open(String, int)}, keeping finished transactions whole for {@code retention} (then only their gid and
+     * final status stay, so the gid is never run again); {@link Duration#ZERO} keeps them for ever on a SQL store.
+     * A Redis URI's own {@code retention=} parameter wins over it.
+     */
+    public static TransactionStore open(String uri, int poolSize, Duration retention) {
         if (uri.startsWith("h2:mem:")) {
-            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, poolSize, uri);
+            return JdbcTransactionStore.open("jdbc:" + uri + ";DB_CLOSE_DELAY=-1", null, null, TABLE, poolSize, uri,
+                    retention);
         }
         if (uri.startsWith("h2:")) {
             String path = uri.substring(3);
@@ -46,14 +59,21 @@ public final class StoreFactory {
             // WRITE_DELAY=0: a commit reaches the file before the submit is acknowledged (survives kill -9);
             // DB_CLOSE_ON_EXIT=FALSE: the server closes the store itself after handing back its work.
             return JdbcTransactionStore.open("jdbc:h2:file:" + path + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
-                    null, null, TABLE, poolSize, uri);
+                    null, null, TABLE, poolSize, uri, retention);
         }
         if (uri.startsWith("redis://") || uri.startsWith("rediss://") || uri.startsWith("redis-cluster://")) {
-            return RedisTransactionStore.open(uri, RedisTransactionStore.Options.defaults());
+            RedisTransactionStore.Options defaults = RedisTransactionStore.Options.defaults();
+            if (retention.isZero()) {
+                throw new StoreException("a Redis store needs a retention (it expires what it does not keep): give "
+                        + "--retention 7d or more, not 0");
+            }
+            return RedisTransactionStore.open(uri, new RedisTransactionStore.Options(defaults.keyPrefix(),
+                    defaults.shards(), retention, defaults.waitReplicas(), defaults.waitTimeout()));
         }
         if (uri.startsWith("jdbc:")) {
             try {
-                return JdbcTransactionStore.open(uri, null, null, TABLE, poolSize);
+                return JdbcTransactionStore.open(uri, null, null, TABLE, poolSize, StoreUris.redact(uri),
+                        retention);
             } catch (IllegalArgumentException e) {
                 throw new StoreException(e.getMessage());
             }

@@ -6,7 +6,8 @@ import dev.redsaga.server.store.jdbc.JdbcTransactionStore;
 class H2StoreTest extends TransactionStoreContract {
     @Override
     protected TransactionStore open(String name) {
-        return JdbcTransactionStore.open("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", null, null, "t_" + name, 8);
+        return JdbcTransactionStore.open("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", null, null, "t_" + name, 8,
+                "h2:mem:" + name, RETENTION);
     }
 
     @Override

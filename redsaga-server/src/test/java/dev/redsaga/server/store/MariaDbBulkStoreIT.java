@@ -12,6 +12,7 @@ class MariaDbBulkStoreIT extends MariaDbStoreIT {
     @Override
     protected TransactionStore open(String name) {
         TestServices.requireMariaDb();
-        return JdbcTransactionStore.open(URL + "&useBulkStmts=true", null, null, "t_" + name, 8);
+        return JdbcTransactionStore.open(URL + "&useBulkStmts=true", null, null, "t_" + name, 8, "t_" + name,
+                RETENTION);
     }
 }

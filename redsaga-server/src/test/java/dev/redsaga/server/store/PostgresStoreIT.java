@@ -13,7 +13,8 @@ class PostgresStoreIT extends TransactionStoreContract {
     @Override
     protected TransactionStore open(String name) {
         TestServices.requirePostgres();
-        return JdbcTransactionStore.open(URL, null, null, "t_" + name, 8);
+        return JdbcTransactionStore.open(URL, null, null, "t_" + name, 8, "t_" + name,
+                RETENTION);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.redsaga.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redsaga.protocol.TransStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,10 +23,12 @@ import org.junit.jupiter.api.Test;
  * transactions never claimed, paging that covers every record once.
  */
 public abstract class TransactionStoreContract {
+    /** Every store under test keeps finished transactions whole this long. */
+    protected static final Duration RETENTION = Duration.ofSeconds(60);
     protected TransactionStore store;
     protected String run;
 
-    /** A fresh, empty store of the kind under test; {@code name} is unique per test. */
+    /** A fresh, empty store of the kind under test, with a {@link #RETENTION}; {@code name} is unique per test. */
     protected abstract TransactionStore open(String name);
 
     /** Drops what {@link #open} created. */
@@ -146,6 +149,34 @@ public abstract class TransactionStoreContract {
         assertThat(existing).as("the gid already ran").isPresent();
         assertThat(existing.get().status()).isEqualTo(TransStatus.FAILED);
         assertThat(existing.get().definition()).isNotEqualTo(reuse.definition());
+    }
+
+    /**
+     * Past the retention a finished transaction is gone — not found, not listed — and its gid stays taken; within it,
+     * and whatever their age when unfinished, transactions stay whole.
+     */
+    @Test
+    void theRetentionRemovesFinishedTransactionsPastItAndKeepsTheirGidsTaken() {
+        TransactionRecord v1 = record("ret-done", TransStatus.SUBMITTED, 5_000L, 1_000);
+        store.insertIfAbsent(v1);
+        assertThat(store.compareAndSet(v1.next(TransStatus.SUCCEEDED, "{}", null, null, 2_000, null))).isTrue();
+        store.insertIfAbsent(record("ret-open", TransStatus.SUBMITTED, 5_000L, 500));
+        long retention = RETENTION.toMillis();
+
+        store.sweep(2_000 + retention - 1_000);
+        assertThat(store.find("ret-done")).as("within the retention").isPresent();
+
+        assertThat(store.sweep(2_000 + retention + 1_000)).isEqualTo(1);
+        assertThat(store.find("ret-done")).as("past the retention").isEmpty();
+        assertThat(store.find("ret-open")).as("unfinished: never removed").isPresent();
+        assertThat(store.list(ListFilter.ALL, null, 10).records()).extracting(TransactionRecord::gid)
+                .containsExactly("ret-open");
+        Optional<TransactionRecord> again = store.insertIfAbsent(record("ret-done", TransStatus.SUBMITTED, 1L, 9_000));
+        assertThat(again).hasValueSatisfying(r -> {
+            assertThat(r.isRemoved()).isTrue();
+            assertThat(r.status()).isEqualTo(TransStatus.SUCCEEDED);
+        });
+        assertThat(store.sweep(2_000 + 2 * retention)).as("nothing left to remove").isZero();
     }
 
     @Test

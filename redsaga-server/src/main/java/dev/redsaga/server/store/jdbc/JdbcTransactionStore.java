@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,6 +29,10 @@ import java.util.regex.Pattern;
  * The store on a SQL database (H2, PostgreSQL, MariaDB/MySQL): one row per transaction, every change a
  * conditional {@code UPDATE ... WHERE version = ?}, due work claimed with {@code FOR UPDATE SKIP LOCKED}
  * where the database has it and with the same compare-and-set everywhere.
+ *
+ * <p>Retention: a transaction finished longer ago than the retention is compacted to its gid and final status (its
+ * definition, payloads and progress emptied, {@code finished_at} cleared so the next sweep does not look at it
+ * again): it is gone for {@link #find} and {@link #list}, and its gid stays taken.
  */
 public final class JdbcTransactionStore implements TransactionStore {
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
@@ -39,14 +44,21 @@ public final class JdbcTransactionStore implements TransactionStore {
     private final SqlDialect dialect;
     private final String table;
     private final String description;
+    /** 0: keep every transaction whole. */
+    private final long retentionMs;
 
     private final String insertSql;
     private final String findSql;
     private final String updateSql;
     private final String claimSelectSql;
     private final String claimUpdateSql;
+    private final String compactSql;
+    /** Rows compacted per round of a sweep. */
+    private static final int SWEEP_BATCH = 500;
 
-    private JdbcTransactionStore(HikariDataSource dataSource, SqlDialect dialect, String table, String description) {
+    private JdbcTransactionStore(HikariDataSource dataSource, SqlDialect dialect, String table, String description,
+            long retentionMs) {
+        this.retentionMs = retentionMs;
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.table = table;
@@ -60,6 +72,8 @@ public final class JdbcTransactionStore implements TransactionStore {
                 + " WHERE next_due <= ? ORDER BY next_due LIMIT ?" + dialect.claimLock();
         this.claimUpdateSql = "UPDATE " + table
                 + " SET owner = ?, next_due = ?, version = ?, updated_at = ? WHERE gid = ? AND version = ?";
+        this.compactSql = "UPDATE " + table + " SET definition = '', progress = '', reason = NULL, owner = NULL, "
+                + "finished_at = NULL, version = version + 1 WHERE gid = ? AND finished_at <= ?";
     }
 
     /**
@@ -72,12 +86,18 @@ public final class JdbcTransactionStore implements TransactionStore {
      * @param poolSize maximum connections
      */
     public static JdbcTransactionStore open(String jdbcUrl, String user, String password, String table, int poolSize) {
-        return open(jdbcUrl, user, password, table, poolSize, redact(jdbcUrl));
+        return open(jdbcUrl, user, password, table, poolSize, redact(jdbcUrl), Duration.ZERO);
     }
 
-    /** As {@link #open(String, String, String, String, int)}, described in logs as {@code label}. */
+    /**
+     * As {@link #open(String, String, String, String, int)}, described in logs as {@code label}, compacting the
+     * transactions finished longer ago than {@code retention} ({@link Duration#ZERO}: never).
+     */
     public static JdbcTransactionStore open(String jdbcUrl, String user, String password, String table, int poolSize,
-            String label) {
+            String label, Duration retention) {
+        if (retention == null || retention.isNegative()) {
+            throw new IllegalArgumentException("retention must be 0 (keep everything) or positive, was " + retention);
+        }
         SqlDialect dialect = SqlDialect.fromJdbcUrl(jdbcUrl);
         if (!TABLE_NAME.matcher(table).matches()) {
             throw new IllegalArgumentException("table name '" + table + "' is invalid: use letters, digits and _");
@@ -100,7 +120,7 @@ public final class JdbcTransactionStore implements TransactionStore {
         } catch (RuntimeException e) {
             throw new StoreException("cannot connect to " + label + ": " + StoreException.rootMessage(e), e);
         }
-        JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, label);
+        JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, label, retention.toMillis());
         try {
             store.createSchema();
         } catch (RuntimeException e) {
@@ -136,11 +156,12 @@ public final class JdbcTransactionStore implements TransactionStore {
                     throw writeFailure("insert " + r.gid(), e);
                 }
             }
-            Optional<TransactionRecord> existing = find(c, r.gid());
+            Optional<TransactionRecord> existing = read(c, r.gid());
             if (existing.isEmpty()) {
                 throw new StoreException("gid " + r.gid() + " was reported as duplicate but is not stored");
             }
-            return existing;
+            TransactionRecord e = existing.get();
+            return Optional.of(e.isRemoved() ? TransactionRecord.removed(e.gid(), e.status()) : e);
         } catch (SQLException e) {
             throw failure("insert " + r.gid(), e);
         }
@@ -155,7 +176,13 @@ public final class JdbcTransactionStore implements TransactionStore {
         }
     }
 
+    /** The transaction, unless the retention compacted it (then it is gone, as on every store). */
     private Optional<TransactionRecord> find(Connection c, String gid) throws SQLException {
+        return read(c, gid).filter(r -> !r.isRemoved());
+    }
+
+    /** The row as it is, compacted or not. */
+    private Optional<TransactionRecord> read(Connection c, String gid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(findSql)) {
             ps.setString(1, gid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -278,7 +305,45 @@ public final class JdbcTransactionStore implements TransactionStore {
     /** The SQL stores have no retention: they keep every transaction, so no gid is ever accepted twice. */
     @Override
     public int sweep(long now) {
-        return 0;
+        if (retentionMs == 0) {
+            return 0;
+        }
+        long cutoff = now - retentionMs;
+        int compacted = 0;
+        try (Connection c = dataSource.getConnection()) {
+            while (true) {
+                List<String> gids = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT gid FROM " + table
+                        + " WHERE finished_at <= ? ORDER BY finished_at LIMIT " + SWEEP_BATCH)) {
+                    ps.setLong(1, cutoff);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            gids.add(rs.getString(1));
+                        }
+                    }
+                }
+                if (gids.isEmpty()) {
+                    return compacted;
+                }
+                // one statement per row, each a compare on finished_at (nothing finished since is touched); the
+                // version moves, so a writer still holding the old one cannot write the row back
+                try (PreparedStatement ps = c.prepareStatement(compactSql)) {
+                    for (String gid : gids) {
+                        ps.setString(1, gid);
+                        ps.setLong(2, cutoff);
+                        ps.addBatch();
+                    }
+                    for (int n : ps.executeBatch()) {
+                        compacted += Math.max(n, 0);
+                    }
+                }
+                if (gids.size() < SWEEP_BATCH) {
+                    return compacted;
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("apply its retention", e);
+        }
     }
 
     @Override
@@ -303,6 +368,8 @@ public final class JdbcTransactionStore implements TransactionStore {
             sql.append("created_at <= ? AND ");
             params.add(filter.createdUntil());
         }
+        // compacted by the retention: gone
+        sql.append("definition <> '' AND ");
         sql.append("(created_at < ? OR (created_at = ? AND gid < ?)) ORDER BY created_at DESC, gid DESC LIMIT ?");
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int i = 1;

@@ -58,6 +58,8 @@ public enum SqlDialect {
                 create,
                 "CREATE INDEX IF NOT EXISTS " + table + "_due ON " + table + " (next_due)",
                 "CREATE INDEX IF NOT EXISTS " + table + "_created ON " + table + " (created_at, gid)",
-                "CREATE INDEX IF NOT EXISTS " + table + "_status ON " + table + " (status, created_at, gid)");
+                "CREATE INDEX IF NOT EXISTS " + table + "_status ON " + table + " (status, created_at, gid)",
+                // the retention's sweep: finished rows by finish time (compacted ones leave it: finished_at NULL)
+                "CREATE INDEX IF NOT EXISTS " + table + "_finished ON " + table + " (finished_at)");
     }
 }
