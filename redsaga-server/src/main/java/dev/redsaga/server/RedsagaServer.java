@@ -1,8 +1,11 @@
 package dev.redsaga.server;
 
+import dev.redsaga.server.alert.WebhookAlerts;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.config.Observability;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.config.StoreFactory;
+import dev.redsaga.server.engine.BranchTransport;
 import dev.redsaga.server.engine.DriveListener;
 import dev.redsaga.server.engine.EngineScheduler;
 import dev.redsaga.server.engine.SagaEngine;
@@ -50,10 +53,13 @@ public final class RedsagaServer implements AutoCloseable {
         this.workers = Executors.newVirtualThreadPerTaskExecutor();
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("redsaga-timer").daemon().factory());
         BranchUrlPolicy branches = config.branches().withOwnPort(this::boundPort);
-        this.tracing = config.otlpEndpoint() == null ? Tracing.propagating()
-                : new OtlpTracing(config.otlpEndpoint(), config.instanceId());
+        Observability o = config.observability();
+        this.tracing = o.otlpEndpoint() == null ? Tracing.propagating()
+                : new OtlpTracing(o.otlpEndpoint(), config.instanceId());
         this.transport = new HttpBranchTransport(config.branchFlow(), branches, tracing);
-        this.engine = new SagaEngine(this.store, metrics.meter(transport), config.engine(), InstantSource.system(),
+        BranchTransport calls = o.alertWebhook() == null ? transport
+                : new WebhookAlerts(transport, o.alertWebhook(), o.alertAfter());
+        this.engine = new SagaEngine(this.store, metrics.meter(calls), config.engine(), InstantSource.system(),
                 RandomGenerator.getDefault(), EngineScheduler.of(scheduler, workers), config.instanceId(), listener);
         metrics.bindEngine(engine);
         metrics.bindBacklog(this.store, InstantSource.system(), workers);

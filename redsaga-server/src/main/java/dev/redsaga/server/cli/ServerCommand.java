@@ -4,6 +4,7 @@ import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.AccessPolicy;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.FlowControl;
+import dev.redsaga.server.config.Observability;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.StoreException;
@@ -150,6 +151,14 @@ public final class ServerCommand implements Callable<Integer> {
             + "trace context is passed on to the branches and nothing is recorded"})
     String otlpEndpoint;
 
+    @Option(names = "--alert-webhook", paramLabel = "URL", description = {"POST a JSON alert to URL when a branch has "
+            + "failed --alert-after times in a row, and every --alert-after failures after (DTM's AlertWebHook)"})
+    String alertWebhook;
+
+    @Option(names = "--alert-after", defaultValue = "3", paramLabel = "N",
+            description = "failures of one branch that make an alert (default: ${DEFAULT-VALUE})")
+    int alertAfter;
+
     /** Where the token variables are read from (the process environment; tests give their own). */
     Map<String, String> environment = System.getenv();
 
@@ -187,7 +196,7 @@ public final class ServerCommand implements Callable<Integer> {
             return new ServerConfig(host, port, store, engine, maxRequestBytes,
                     instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
                     storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0),
-                    otlpEndpoint(), retention);
+                    new Observability(otlpEndpoint(), alertWebhook, alertAfter), retention);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -17,14 +17,13 @@ import java.time.Duration;
  * @param maxConnections  open client connections at most
  * @param storePoolSize   connections to a JDBC store (several instances on one database share its connection limit)
  * @param branchFlow      how calls to each branch destination are paced (in-flight limit, retry budget, circuit)
- * @param otlpEndpoint    where spans are exported by OTLP/HTTP (e.g. {@code http://127.0.0.1:4318/v1/traces}), or
- *                        {@code null}: trace context is passed on to the branches, nothing is recorded
+ * @param observability   traces exported, alerts sent
  * @param retention       how long the store keeps finished transactions whole (then their gid and final status
  *                        only); {@link Duration#ZERO}: for ever (SQL stores only)
  */
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
         String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
-        FlowControl branchFlow, String otlpEndpoint, Duration retention) {
+        FlowControl branchFlow, Observability observability, Duration retention) {
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -68,9 +67,8 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
             throw new IllegalArgumentException("the retention must be 0 (keep everything) or positive, was "
                     + retention);
         }
-        if (otlpEndpoint != null && !otlpEndpoint.matches("https?://[^\\s]+")) {
-            throw new IllegalArgumentException("the OTLP endpoint must be an http(s) URL, e.g. "
-                    + "http://127.0.0.1:4318/v1/traces; was " + otlpEndpoint);
+        if (observability == null) {
+            throw new IllegalArgumentException("observability settings are required (Observability.NONE for none)");
         }
     }
 
@@ -79,25 +77,29 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
             String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
             FlowControl branchFlow) {
         this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize,
-                branchFlow, null, StoreFactory.DEFAULT_RETENTION);
+                branchFlow, Observability.NONE, StoreFactory.DEFAULT_RETENTION);
     }
 
     /** This configuration with another branch pacing. */
     public ServerConfig withBranchFlow(FlowControl flow) {
         return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, flow, otlpEndpoint, retention);
+                maxConnections, storePoolSize, flow, observability, retention);
     }
 
     /** This configuration, keeping finished transactions whole for {@code r} (0: for ever, SQL stores only). */
     public ServerConfig withRetention(Duration r) {
         return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, branchFlow, otlpEndpoint, r);
+                maxConnections, storePoolSize, branchFlow, observability, r);
     }
 
     /** This configuration, exporting spans to {@code endpoint} ({@code null}: none). */
     public ServerConfig withOtlpEndpoint(String endpoint) {
+        return withObservability(observability.withOtlpEndpoint(endpoint));
+    }
+
+    public ServerConfig withObservability(Observability o) {
         return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, branchFlow, endpoint, retention);
+                maxConnections, storePoolSize, branchFlow, o, retention);
     }
 
     /** A server with the default branch pacing. */
@@ -147,16 +149,16 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, otlpEndpoint, retention);
+                storePoolSize, branchFlow, observability, retention);
     }
 
     public ServerConfig withStore(String s) {
         return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, otlpEndpoint, retention);
+                storePoolSize, branchFlow, observability, retention);
     }
 
     public ServerConfig withEngine(EngineOptions e) {
         return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, otlpEndpoint, retention);
+                storePoolSize, branchFlow, observability, retention);
     }
 }
