@@ -39,6 +39,8 @@ public final class RedsagaCommand implements Runnable {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
-        System.exit(new CommandLine(new RedsagaCommand()).execute(args));
+        CommandLine cl = new CommandLine(new RedsagaCommand());
+        cl.setParameterExceptionHandler(ServerCommand.explainingOrigins(cl.getParameterExceptionHandler()));
+        System.exit(cl.execute(args));
     }
 }

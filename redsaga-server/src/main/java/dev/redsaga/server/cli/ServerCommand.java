@@ -23,9 +23,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code redsaga server}: runs a coordinator until SIGTERM/Ctrl-C, then stops gracefully. */
-@Command(name = "server", mixinStandardHelpOptions = true,
+@Command(name = "server", mixinStandardHelpOptions = true, defaultValueProvider = ServerSettings.class,
         description = {"Run the saga coordinator: DTM's HTTP API under /api/dtmsvr/.",
-            "Unfinished sagas left by a stopped server on the same store are recovered on start."})
+            "Unfinished sagas left by a stopped server on the same store are recovered on start.",
+            "Every option --x-y may also come from the variable REDSAGA_X_Y or the line x-y=... of the settings "
+                + "file (--config); the command line wins, then the variable, then the file."})
 public final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}, DTM's)", defaultValue = "36789")
@@ -110,15 +112,15 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--instance-id", description = "name of this instance in leases (default: generated)")
     String instanceId;
 
-    @Option(names = "--api-token", paramLabel = "TOKEN", description = {"a bearer token of the submit scope (newGid, "
+    @Option(names = "--api-token", split = ",", paramLabel = "TOKEN", description = {"a bearer token of the submit scope (newGid, "
             + "prepare, submit, query); repeatable; also REDSAGA_API_TOKENS (comma-separated) and --api-token-file"})
     List<String> apiTokens = new ArrayList<>();
 
-    @Option(names = "--admin-token", paramLabel = "TOKEN", description = {"a bearer token of the admin scope (also "
+    @Option(names = "--admin-token", split = ",", paramLabel = "TOKEN", description = {"a bearer token of the admin scope (also "
             + "abort, forceStop, all); repeatable; also REDSAGA_ADMIN_TOKENS and --admin-token-file"})
     List<String> adminTokens = new ArrayList<>();
 
-    @Option(names = "--metrics-token", paramLabel = "TOKEN", description = {"a bearer token that may only read "
+    @Option(names = "--metrics-token", split = ",", paramLabel = "TOKEN", description = {"a bearer token that may only read "
             + "/api/metrics (give it to Prometheus); repeatable; also REDSAGA_METRICS_TOKENS and --metrics-token-file. "
             + "An admin token reads it too"})
     List<String> metricsTokens = new ArrayList<>();
@@ -136,11 +138,11 @@ public final class ServerCommand implements Callable<Integer> {
             + "(a trusted network only; on loopback, no token is needed anyway unless tokens are given)")
     boolean allowAnonymous;
 
-    @Option(names = "--allow-origin", paramLabel = "ORIGIN", description = "a browser origin (https://host[:port]) "
+    @Option(names = "--allow-origin", split = ",", paramLabel = "ORIGIN", description = "a browser origin (https://host[:port]) "
             + "whose pages may call the API; repeatable (default: none)")
     List<String> allowedOrigins = new ArrayList<>();
 
-    @Option(names = "--branch-allow", paramLabel = "RULE", description = {"only call branch URLs that match: a CIDR "
+    @Option(names = "--branch-allow", split = ",", paramLabel = "RULE", description = {"only call branch URLs that match: a CIDR "
             + "(10.0.0.0/8), a host name (svc.internal) or a URL prefix (http://svc:8080/api/); repeatable. Without any:",
         "  all but link-local and cloud-metadata addresses and this server's own port"})
     List<String> branchAllow = new ArrayList<>();
@@ -159,8 +161,34 @@ public final class ServerCommand implements Callable<Integer> {
             description = "failures of one branch that make an alert (default: ${DEFAULT-VALUE})")
     int alertAfter;
 
-    /** Where the token variables are read from (the process environment; tests give their own). */
+    @Option(names = "--config", paramLabel = "FILE", description = "a settings file (Java properties: port=36789, "
+            + "store=..., one line per option, without the dashes); also REDSAGA_CONFIG")
+    Path configFile;
+
+    /** Where the settings variables are read from (the process environment; tests give their own). */
     Map<String, String> environment = System.getenv();
+
+    /** For each option not given on the command line, where its value came from (for error messages). */
+    final Map<String, String> origins = new java.util.HashMap<>();
+
+    private Map<String, String> settings;
+
+    /** The settings file's lines, read once ({@code --config}, else {@code REDSAGA_CONFIG}; none: empty). */
+    Map<String, String> settingsFile(CommandLine.Model.CommandSpec spec) {
+        if (settings == null) {
+            Path file = settingsPath();
+            settings = file == null ? Map.of() : ServerSettings.read(file, spec);
+        }
+        return settings;
+    }
+
+    Path settingsPath() {
+        if (configFile != null) {
+            return configFile;
+        }
+        String variable = environment.get("REDSAGA_CONFIG");
+        return variable == null || variable.isBlank() ? null : Path.of(variable.strip());
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -198,8 +226,37 @@ public final class ServerCommand implements Callable<Integer> {
                     storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0),
                     new Observability(otlpEndpoint(), alertWebhook, alertAfter), retention);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + originsOf(e.getMessage()));
         }
+    }
+
+    /** Where the options a message names got their values, when not from the command line. */
+    private String originsOf(String message) {
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<String, String> o : new java.util.TreeMap<>(origins).entrySet()) {
+            if (message != null && message.contains(o.getKey())) {
+                out.append(out.isEmpty() ? " (" : "; ").append(o.getKey()).append(" came from ").append(o.getValue());
+            }
+        }
+        return out.isEmpty() ? "" : out.append(')').toString();
+    }
+
+    /**
+     * {@code standard}, saying where a bad value came from when it was not the command line (a variable, the settings
+     * file): picocli's own message names only the option.
+     */
+    public static CommandLine.IParameterExceptionHandler explainingOrigins(
+            CommandLine.IParameterExceptionHandler standard) {
+        return (ex, args) -> {
+            if (ex.getCommandLine().getCommand() instanceof ServerCommand server
+                    && ex.getArgSpec() instanceof CommandLine.Model.OptionSpec option
+                    && server.origins.containsKey(option.longestName())) {
+                ex = new CommandLine.ParameterException(ex.getCommandLine(), ex.getMessage() + " ("
+                        + option.longestName() + " came from " + server.origins.get(option.longestName()) + ")",
+                        ex, ex.getArgSpec(), ex.getValue());
+            }
+            return standard.handleParseException(ex, args);
+        };
     }
 
     /** The OTLP traces endpoint: the option, else OpenTelemetry's own variables; {@code null} for none. */
@@ -266,6 +323,8 @@ public final class ServerCommand implements Callable<Integer> {
 
     /** Runs only the server command (used to start coordinators as separate processes). */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ServerCommand()).execute(args));
+        CommandLine cl = new CommandLine(new ServerCommand());
+        cl.setParameterExceptionHandler(explainingOrigins(cl.getParameterExceptionHandler()));
+        System.exit(cl.execute(args));
     }
 }
