@@ -138,11 +138,6 @@ public final class RedsagaServer implements AutoCloseable {
         return store;
     }
 
-    /** This instance's figures, as {@code GET /api/metrics} serves them. */
-    public CoordinatorMetrics metrics() {
-        return metrics;
-    }
-
     /**
      * Graceful stop: refuse new requests, let drives finish their current calls and hand their transactions
      * back to the store (due now, for the next instance), then close.

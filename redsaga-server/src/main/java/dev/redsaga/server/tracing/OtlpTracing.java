@@ -71,22 +71,13 @@ public final class OtlpTracing implements Tracing {
     public RequestSpan request(String name, String gid, TraceContext incoming) {
         Span span = tracer.spanBuilder("redsaga " + name).setSpanKind(SpanKind.SERVER).setParent(parent(incoming))
                 .setAttribute(GID, gid).startSpan();
-        TraceContext context = contextOf(span);
-        return new RequestSpan() {
-            @Override
-            public TraceContext context() {
-                return context;
+        return new RequestSpan(contextOf(span), httpStatus -> {
+            span.setAttribute(STATUS, (long) httpStatus);
+            if (httpStatus >= 500) {
+                span.setStatus(StatusCode.ERROR);
             }
-
-            @Override
-            public void end(int httpStatus) {
-                span.setAttribute(STATUS, (long) httpStatus);
-                if (httpStatus >= 500) {
-                    span.setStatus(StatusCode.ERROR);
-                }
-                span.end();
-            }
-        };
+            span.end();
+        });
     }
 
     @Override
@@ -95,24 +86,15 @@ public final class OtlpTracing implements Tracing {
                 .setParent(parent(new TraceContext(r.traceParent(), r.traceState())))
                 .setAttribute(GID, r.gid()).setAttribute(BRANCH_ID, r.branchId()).setAttribute(OP, r.op().wire())
                 .setAttribute(TRANS_TYPE, r.transType()).setAttribute(ATTEMPT, (long) r.attempt()).startSpan();
-        Map<String, String> headers = Tracing.headers(contextOf(span));
-        return new BranchSpan() {
-            @Override
-            public Map<String, String> headers() {
-                return headers;
+        return new BranchSpan(Tracing.headers(contextOf(span)), result -> {
+            span.setAttribute(OUTCOME, result.waited() ? "unsent" : result.outcome().name().toLowerCase(Locale.ROOT));
+            if (result.outcome() != Outcome.SUCCESS) {
+                // FAILURE is the branch's business answer; anything else is trouble on the way
+                span.setStatus(result.outcome() == Outcome.FAILURE ? StatusCode.UNSET : StatusCode.ERROR,
+                        result.detail() == null ? "" : result.detail());
             }
-
-            @Override
-            public void end(BranchTransport.Result result) {
-                span.setAttribute(OUTCOME, result.waited() ? "unsent" : result.outcome().name().toLowerCase(Locale.ROOT));
-                if (result.outcome() != Outcome.SUCCESS) {
-                    // FAILURE is the branch's business answer; anything else is trouble on the way
-                    span.setStatus(result.outcome() == Outcome.FAILURE ? StatusCode.UNSET : StatusCode.ERROR,
-                            result.detail() == null ? "" : result.detail());
-                }
-                span.end();
-            }
-        };
+            span.end();
+        });
     }
 
     private static Context parent(TraceContext incoming) {

@@ -2,6 +2,8 @@ package dev.redsaga.server.tracing;
 
 import dev.redsaga.server.engine.BranchTransport;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * How transactions join their callers' traces (W3C trace context). A request that creates a transaction (submit,
@@ -25,20 +27,28 @@ public interface Tracing extends AutoCloseable {
     @Override
     void close();
 
-    /** The span of a request. */
-    interface RequestSpan {
-        /** What the transaction stores: its branch calls descend from it. */
-        TraceContext context();
-
-        void end(int httpStatus);
+    /**
+     * The span of a request.
+     *
+     * @param context what the transaction stores: its branch calls descend from it
+     * @param ending  ends the span with the request's HTTP status
+     */
+    record RequestSpan(TraceContext context, IntConsumer ending) {
+        public void end(int httpStatus) {
+            ending.accept(httpStatus);
+        }
     }
 
-    /** The span of a branch call. */
-    interface BranchSpan {
-        /** {@code traceparent} (and {@code tracestate}) to send; empty when the transaction has no context. */
-        Map<String, String> headers();
-
-        void end(BranchTransport.Result result);
+    /**
+     * The span of a branch call.
+     *
+     * @param headers {@code traceparent} (and {@code tracestate}) to send; empty when the transaction has no context
+     * @param ending  ends the span with the call's answer
+     */
+    record BranchSpan(Map<String, String> headers, Consumer<BranchTransport.Result> ending) {
+        public void end(BranchTransport.Result result) {
+            ending.accept(result);
+        }
     }
 
     /** W3C propagation only: nothing recorded or exported, a random span id for each branch call. */
@@ -46,32 +56,14 @@ public interface Tracing extends AutoCloseable {
         return new Tracing() {
             @Override
             public RequestSpan request(String name, String gid, TraceContext incoming) {
-                return new RequestSpan() {
-                    @Override
-                    public TraceContext context() {
-                        return incoming;
-                    }
-
-                    @Override
-                    public void end(int httpStatus) {
-                    }
-                };
+                return new RequestSpan(incoming, status -> { });
             }
 
             @Override
             public BranchSpan branchCall(BranchTransport.Request request) {
                 TraceContext parent = new TraceContext(request.traceParent(), request.traceState());
-                Map<String, String> headers = parent.isPresent() ? headers(parent.child(randomSpanId())) : Map.of();
-                return new BranchSpan() {
-                    @Override
-                    public Map<String, String> headers() {
-                        return headers;
-                    }
-
-                    @Override
-                    public void end(BranchTransport.Result result) {
-                    }
-                };
+                return new BranchSpan(parent.isPresent() ? headers(parent.child(randomSpanId())) : Map.of(),
+                        result -> { });
             }
 
             @Override
