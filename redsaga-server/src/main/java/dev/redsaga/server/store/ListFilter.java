@@ -10,11 +10,18 @@ import dev.redsaga.protocol.TransStatus;
  * @param transType    only this {@code trans_type}
  * @param createdFrom  created at or after this time (epoch ms)
  * @param createdUntil created at or before this time (epoch ms)
+ * @param gidPrefix    only gids that start with this (case counts, as in gids)
  */
-public record ListFilter(TransStatus status, String transType, Long createdFrom, Long createdUntil) {
+public record ListFilter(TransStatus status, String transType, Long createdFrom, Long createdUntil,
+        String gidPrefix) {
 
     /** Every transaction. */
     public static final ListFilter ALL = new ListFilter(null, null, null, null);
+
+    /** DTM's conditions, any gid. */
+    public ListFilter(TransStatus status, String transType, Long createdFrom, Long createdUntil) {
+        this(status, transType, createdFrom, createdUntil, null);
+    }
 
     /** Only transactions of this status ({@code null}: every one). */
     public static ListFilter status(TransStatus status) {
@@ -25,6 +32,7 @@ public record ListFilter(TransStatus status, String transType, Long createdFrom,
         return (status == null || r.status() == status)
                 && (transType == null || transType.equals(r.transType()))
                 && (createdFrom == null || r.createdAt() >= createdFrom)
-                && (createdUntil == null || r.createdAt() <= createdUntil);
+                && (createdUntil == null || r.createdAt() <= createdUntil)
+                && (gidPrefix == null || r.gid().startsWith(gidPrefix));
     }
 }

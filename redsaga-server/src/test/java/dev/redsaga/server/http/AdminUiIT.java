@@ -132,7 +132,13 @@ class AdminUiIT {
                 .containsExactlyInAnyOrder("ui-ok", "ui-failed", "ui-stuck", "ui-markup");
         screenshot("admin-list.png");
 
-        // search by status
+        // search by the start of a gid, then by status
+        browser.findElement(By.name("gidPrefix")).sendKeys("ui-s");
+        browser.findElement(By.id("search")).click();
+        waiting().until(d -> d.findElements(By.cssSelector("#transactions tbody tr")).size() == 1);
+        assertThat(browser.findElement(By.cssSelector("#transactions tbody tr")).getAttribute("data-gid"))
+                .isEqualTo("ui-stuck");
+        browser.findElement(By.name("gidPrefix")).clear();
         new Select(browser.findElement(By.name("status"))).selectByValue("failed");
         browser.findElement(By.id("search")).click();
         waiting().until(d -> d.findElements(By.cssSelector("#transactions tbody tr")).size() == 2);

@@ -358,6 +358,22 @@ public abstract class TransactionStoreContract {
         assertThat(all(new ListFilter(null, null, 2_020L, null), 5)).isEmpty();
     }
 
+    /** The operator's search by the start of a gid: case counts, and SQL's wildcards are plain characters. */
+    @Test
+    void listFiltersByGidPrefix() {
+        String[] gids = {"order-1", "order-2", "Order-3", "orders-4", "order_5", "order%6", "invoice-7"};
+        for (int i = 0; i < gids.length; i++) {
+            store.insertIfAbsent(record(gids[i], TransStatus.SUCCEEDED, null, 3_000 + i));
+        }
+        assertThat(all(new ListFilter(null, null, null, null, "order-"), 1)).containsExactly("order-2", "order-1");
+        assertThat(all(new ListFilter(null, null, null, null, "order"), 2))
+                .containsExactly("order%6", "order_5", "orders-4", "order-2", "order-1");
+        assertThat(all(new ListFilter(null, null, null, null, "order_"), 5)).containsExactly("order_5");
+        assertThat(all(new ListFilter(null, null, null, null, "order%"), 5)).containsExactly("order%6");
+        assertThat(all(new ListFilter(null, null, 3_001L, null, "Order"), 5)).containsExactly("Order-3");
+        assertThat(all(new ListFilter(null, null, null, null, "refund"), 5)).isEmpty();
+    }
+
     /** Every gid {@code filter} lists, page after page of {@code limit}, in order. */
     protected List<String> all(ListFilter filter, int limit) {
         List<String> gids = new ArrayList<>();

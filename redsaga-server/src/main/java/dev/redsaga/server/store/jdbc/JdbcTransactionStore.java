@@ -368,6 +368,10 @@ public final class JdbcTransactionStore implements TransactionStore {
             sql.append("created_at <= ? AND ");
             params.add(filter.createdUntil());
         }
+        if (filter.gidPrefix() != null) {
+            sql.append("gid LIKE ? ESCAPE '!' AND ");
+            params.add(filter.gidPrefix().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        }
         // compacted by the retention: gone
         sql.append("definition <> '' AND ");
         sql.append("(created_at < ? OR (created_at = ? AND gid < ?)) ORDER BY created_at DESC, gid DESC LIMIT ?");

@@ -101,12 +101,10 @@ async function listPage(params) {
   const form = el('form', { class: 'filters', id: 'filters', onsubmit: e => {
     e.preventDefault();
     const q = new URLSearchParams();
-    const gid = form.elements.gid.value.trim();
-    if (gid) {
-      location.hash = '#/tx/' + encodeURIComponent(gid);
-      return;
+    for (const name of ['status', 'transType', 'gidPrefix']) {
+      const v = form.elements[name].value.trim();
+      if (v) q.set(name, v);
     }
-    for (const name of ['status', 'transType']) if (form.elements[name].value) q.set(name, form.elements[name].value);
     for (const name of ['createTimeStart', 'createTimeEnd']) {
       const v = form.elements[name].value;
       if (v) q.set(name, String(new Date(v).getTime()));
@@ -121,7 +119,7 @@ async function listPage(params) {
     value: localInput(params.get('createTimeStart')) })),
   el('label', {}, 'Created until', el('input', { type: 'datetime-local', name: 'createTimeEnd',
     value: localInput(params.get('createTimeEnd')) })),
-  el('label', {}, 'Gid', el('input', { name: 'gid', placeholder: 'open one transaction' })),
+  el('label', {}, 'Gid starts with', el('input', { name: 'gidPrefix', value: params.get('gidPrefix') })),
   el('button', { class: 'primary', type: 'submit', id: 'search' }, 'Search'));
 
   const q = new URLSearchParams(params);
