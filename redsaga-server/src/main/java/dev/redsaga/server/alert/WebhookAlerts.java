@@ -51,7 +51,12 @@ public final class WebhookAlerts implements BranchTransport {
             if (result != null && !result.waited() && willBeRetried(request, result.outcome())) {
                 int failures = request.attempt() + 1;
                 if (failures % after == 0) {
-                    alert(request, result, failures);
+                    try {
+                        alert(request, result, failures);
+                    } catch (RuntimeException e) {
+                        // thrown here, it would turn the branch's answer into a transport error: the alert is lost
+                        log.warn("could not send the alert for {}: {}", request.gid(), e.toString());
+                    }
                 }
             }
         });

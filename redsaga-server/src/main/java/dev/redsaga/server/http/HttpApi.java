@@ -219,7 +219,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
      * stores the span's context for its branch calls.
      */
     private void traced(HttpEndpoint.Exchange ex, String name, String gid, TracedHandler handler) throws IOException {
-        Tracing.RequestSpan span = tracing.request(name, gid == null ? "" : RemoteText.printable(gid, 128),
+        Tracing.RequestSpan span = tracing.request(name, RemoteText.printable(gid, 128),
                 TraceContext.of(ex.header("traceparent"), ex.header("tracestate")));
         int status = 500;
         try {

@@ -11,9 +11,12 @@ final class RemoteText {
 
     /**
      * {@code s} in printable ASCII only (anything else, line breaks included, becomes {@code ?}), cut to
-     * {@code max} characters: it cannot forge a log line, and it stays short.
+     * {@code max} characters: it cannot forge a log line, and it stays short. Nothing sent ({@code null}) is empty.
      */
     static String printable(String s, int max) {
+        if (s == null) {
+            return "";
+        }
         String clean = UNPRINTABLE.matcher(s).replaceAll("?");
         return clean.length() <= max ? clean : clean.substring(0, max) + "...";
     }

@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.server.testing.Await;
-import dev.redsaga.server.testing.RawApi;
-import dev.redsaga.server.testing.ScriptedBranches;
-import dev.redsaga.server.testing.TestCoordinator;
+import dev.redsaga.server.testing.CoordinatorTest;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import dev.redsaga.server.testing.ScriptedBranches;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,36 +19,9 @@ import org.junit.jupiter.api.Test;
  * behaviours DTM's own tests assert (test/msg_test.go, msg_options_test.go, msg_delay_test.go): branches called until
  * they succeed, the back-check of a message whose submit never came, the delay, and what a message may not be.
  */
-class MsgIT {
-    static TestCoordinator coordinator;
-    static ScriptedBranches branches;
-    static RawApi api;
+class MsgIT extends CoordinatorTest {
 
-    @BeforeAll
-    static void start() throws Exception {
-        coordinator = TestCoordinator.start("msg");
-        branches = coordinator.branches();
-        api = coordinator.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        coordinator.close();
-    }
-
-    static HttpResponse<String> post(String route, String body) {
-        return api.post(route, body);
-    }
-
-    static JsonNode query(String gid) {
-        return coordinator.query(gid);
-    }
-
-    static String status(String gid) {
-        return coordinator.status(gid);
-    }
-
-    static List<String> branchStatuses(String gid) throws Exception {
+    List<String> branchStatuses(String gid) throws Exception {
         List<String> out = new ArrayList<>();
         for (JsonNode b : query(gid).get("branches")) {
             out.add(b.get("op").asText() + " " + b.get("status").asText());
@@ -60,7 +30,7 @@ class MsgIT {
     }
 
     /** A message of two branches, /in and /out of {@code prefix}, as DTM's genMsg builds it. */
-    static String msg(String gid, String prefix, String more) {
+    String msg(String gid, String prefix, String more) {
         return "{\"gid\":\"" + gid + "\",\"trans_type\":\"msg\",\"steps\":[{\"action\":\"" + branches.url(prefix + "/out")
                 + "\"},{\"action\":\"" + branches.url(prefix + "/in") + "\"}],\"payloads\":[\"{\\\"amount\\\":30}\","
                 + "\"{\\\"amount\\\":30}\"],\"query_prepared\":\"" + branches.url(prefix + "/qp") + "\"" + more + "}";

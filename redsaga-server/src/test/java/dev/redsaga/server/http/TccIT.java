@@ -7,48 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.client.RedsagaClient;
 import dev.redsaga.client.Tcc;
 import dev.redsaga.server.testing.Await;
+import dev.redsaga.server.testing.CoordinatorTest;
 import dev.redsaga.server.testing.ScriptedBranches;
-import dev.redsaga.server.testing.TestCoordinator;
-import dev.redsaga.server.testing.RawApi;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * TCC on the wire, as DTM's clients speak it (prepare, registerBranch, submit or abort), and its edges: what may be
  * registered when, the branch URL rules, DTM's abort rule, and the timeout of a transaction never submitted.
  */
-class TccIT {
-    static TestCoordinator coordinator;
-    static ScriptedBranches branches;
-    static RawApi api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        coordinator = TestCoordinator.start("tcc");
-        branches = coordinator.branches();
-        api = coordinator.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        coordinator.close();
-    }
-
-    static HttpResponse<String> post(String route, String body) {
-        return api.post(route, body);
-    }
-
-    static JsonNode query(String gid) {
-        return coordinator.query(gid);
-    }
-
-    static String status(String gid) {
-        return coordinator.status(gid);
-    }
+class TccIT extends CoordinatorTest {
 
     static String tcc(String gid, String more) {
         return "{\"gid\":\"" + gid + "\",\"trans_type\":\"tcc\"" + more + "}";

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.server.testing.Await;
-import dev.redsaga.server.testing.RawApi;
-import dev.redsaga.server.testing.ScriptedBranches;
-import dev.redsaga.server.testing.TestCoordinator;
+import dev.redsaga.server.testing.CoordinatorTest;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import dev.redsaga.server.testing.ScriptedBranches;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,33 +18,14 @@ import org.junit.jupiter.api.Test;
  * submit (every branch called with op=commit) or abort (op=rollback), in registration order, each until it
  * succeeds; a prepared XA transaction past its timeout is rolled back (DTM's test/xa_test.go).
  */
-class XaIT {
-    static TestCoordinator coordinator;
-    static ScriptedBranches branches;
-    static RawApi api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        coordinator = TestCoordinator.start("xa");
-        branches = coordinator.branches();
-        api = coordinator.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        coordinator.close();
-    }
-
-    static String status(String gid) {
-        return coordinator.status(gid);
-    }
+class XaIT extends CoordinatorTest {
 
     static String xa(String gid, String more) {
         return "{\"gid\":\"" + gid + "\",\"trans_type\":\"xa\"" + more + "}";
     }
 
     /** As dtmcli's XaLocalTransaction registers a branch once its XA transaction is prepared. */
-    static HttpResponse<String> register(String route, String gid, String branchId, String url) {
+    HttpResponse<String> register(String route, String gid, String branchId, String url) {
         return api.post(route, "{\"gid\":\"" + gid + "\",\"trans_type\":\"xa\",\"branch_id\":\"" + branchId
                 + "\",\"url\":\"" + url + "\"}");
     }

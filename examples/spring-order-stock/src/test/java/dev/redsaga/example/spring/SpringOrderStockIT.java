@@ -127,7 +127,7 @@ class SpringOrderStockIT {
     }
 
     @Test
-    void aRequestThatIsNotACoordinatorsIsRefusedSayingWhy() throws Exception {
+    void aRequestThatIsNotACoordinatorsIsRefused() throws Exception {
         HttpResponse<String> r = post(url(stock) + "/stock/deduct?gid=x", "{\"userId\":0,\"productId\":1,\"qty\":1}");
         assertThat(r.statusCode()).isEqualTo(400);
     }
