@@ -12,6 +12,11 @@ public interface LockListener {
     /**
      * A held lease was found lost: a renewal found the key gone or owned by another acquisition, or the lease
      * time passed without a successful renewal. Stop working on the protected resource.
+     * <p>
+     * Called after the lease already reads as lost: {@link LockLease#isHeld()} turns false first, at the moment
+     * the loss is known, because a holder that checks it before each write must stop at once and not wait for a
+     * listener to run. Something the listener records may therefore show up a little after {@code isHeld()}
+     * answers false.
      *
      * @param name the lock's name
      * @param fencingToken the lost lease's fencing token

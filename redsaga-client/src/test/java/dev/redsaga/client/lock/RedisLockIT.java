@@ -209,6 +209,8 @@ class RedisLockIT {
         redis.redis.set(key, "someone-else", SetArgs.Builder.px(10_000));
 
         awaitTrue(() -> !lease.isHeld(), Duration.ofSeconds(2), "renewal notices the lock is someone else's");
+        // the lease reads as lost before the listener runs (LockListener.onLost says why): wait for the listener
+        awaitTrue(() -> lostReason.get() != null, Duration.ofSeconds(2), "the listener hears of the loss");
         assertThat(lostReason.get()).startsWith(name + ": renewal found");
         assertThat(redis.redis.get(key)).isEqualTo("someone-else");
         assertThat(lease.release()).isFalse();

@@ -100,9 +100,12 @@ public final class Experiment {
     /**
      * @param droppedSubmits messages whose submit was dropped (included in {@code faultsInjected})
      * @param metrics        the coordinator's {@code /api/metrics} at the end of the run (Prometheus's text format)
+     * @param serviceRequests branch requests the services received
+     * @param answeredLate   of those, answered after the coordinator's deadline for them had passed
      */
     public record Result(Auditor.Report report, int submitErrors, String firstSubmitError, long elapsedMs,
-            double throughputPerSecond, long faultsInjected, int droppedSubmits, String metrics) {
+            double throughputPerSecond, long faultsInjected, int droppedSubmits, String metrics, long serviceRequests,
+            long answeredLate) {
     }
 
     private Experiment() {
@@ -210,7 +213,8 @@ public final class Experiment {
                     services.ordersDatabase(), services.stockDatabase(), PRODUCT, s.stock());
             return new Result(report, submitErrors.get(), firstSubmitError.get(), elapsed,
                     s.requests() * 1000.0 / Math.max(1, elapsed), services.faultsInjected() + droppedSubmits.get(),
-                    droppedSubmits.get(), scrapeMetrics(coordinator.baseUrl()));
+                    droppedSubmits.get(), scrapeMetrics(coordinator.baseUrl()), services.serviceRequests(),
+                    services.answeredLate());
         } finally {
             Collections.reverse(toClose);
             for (AutoCloseable c : toClose) {

@@ -143,6 +143,16 @@ public final class OrderStockSystem implements AutoCloseable {
         return orderService.lateInFlight() + stockService.lateInFlight();
     }
 
+    /** Branch requests the two services received. */
+    public long serviceRequests() {
+        return orderService.requests() + stockService.requests();
+    }
+
+    /** Answers the two services sent after the caller's deadline: work for callers who had gone. */
+    public long answeredLate() {
+        return orderService.answeredLate() + stockService.answeredLate();
+    }
+
     public long faultsInjected() {
         return orderService.faultsInjected() + stockService.faultsInjected();
     }

@@ -53,6 +53,7 @@ public final class ParticipantServer implements AutoCloseable {
     private final AtomicLong injected = new AtomicLong();
     private final AtomicLong shed = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong answeredLate = new AtomicLong();
     private final Semaphore permits;
     private final int maxWaiting;
     private final AtomicInteger waiting = new AtomicInteger();
@@ -109,6 +110,14 @@ public final class ParticipantServer implements AutoCloseable {
     /** Branch requests received on a known route, whatever became of them. */
     public long requests() {
         return requests.get();
+    }
+
+    /**
+     * Answers sent after the coordinator's deadline for the request had passed: work done for a caller who had
+     * already given up (whatever the service did with the deadline).
+     */
+    public long answeredLate() {
+        return answeredLate.get();
     }
 
     /** Requests answered 503 without being run: past their deadline, or too many waiting. */
@@ -181,6 +190,9 @@ public final class ParticipantServer implements AutoCloseable {
                 }
                 case NONE -> admitted(call, business);
             };
+            if (BranchDeadline.passed(parsed.deadline(), System.currentTimeMillis())) {
+                answeredLate.incrementAndGet();
+            }
             if (answer == null) {
                 ex.respondJson(500, "{\"message\":\"injected error\"}");
             } else {
