@@ -5,6 +5,7 @@ import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.store.TransactionSummary;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -137,20 +138,20 @@ public class MemoryTransactionStore implements TransactionStore {
     @Override
     public synchronized Page list(ListFilter filter, String position, int limit) {
         ListPosition pos = ListPosition.parse(position);
-        List<TransactionRecord> all = new ArrayList<>();
+        List<TransactionSummary> all = new ArrayList<>();
         for (TransactionRecord r : records.values()) {
-            if ((pos == null || pos.precedes(r.createdAt(), r.gid())) && filter.matches(r)) {
-                all.add(r);
+            TransactionSummary summary = TransactionSummary.of(r);
+            if ((pos == null || pos.precedes(r.createdAt(), r.gid())) && filter.matches(summary)) {
+                all.add(summary);
             }
         }
-        all.sort(Comparator.comparingLong(TransactionRecord::createdAt).thenComparing(TransactionRecord::gid)
+        all.sort(Comparator.comparingLong(TransactionSummary::createdAt).thenComparing(TransactionSummary::gid)
                 .reversed());
         if (all.size() <= limit) {
             return new Page(all, null);
         }
-        List<TransactionRecord> page = new ArrayList<>(all.subList(0, limit));
-        TransactionRecord last = page.get(limit - 1);
-        return new Page(page, ListPosition.after(last));
+        List<TransactionSummary> page = new ArrayList<>(all.subList(0, limit));
+        return new Page(page, ListPosition.after(page.get(limit - 1)));
     }
 
     @Override

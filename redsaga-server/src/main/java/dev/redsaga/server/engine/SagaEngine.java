@@ -33,6 +33,8 @@ public final class SagaEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SagaEngine.class);
     /** How often the store's retention is applied; several instances may sweep, each removal is atomic. */
     private static final long SWEEP_INTERVAL_MS = 60_000;
+    /** What a pass may take beyond its interval before its loop counts as stopped: the store's timeouts and more. */
+    private static final long LOOP_SLACK_MS = 30_000;
     private static final int MAX_CAS_TRIES = 8;
 
     private final TransactionStore store;
@@ -48,6 +50,9 @@ public final class SagaEngine implements AutoCloseable {
     private volatile boolean stopping;
     private volatile EngineScheduler.Timer recoveryTimer;
     private volatile EngineScheduler.Timer sweepTimer;
+    /** When each background loop last began a pass ({@link #backgroundLoopsRunning}); -1 before the start. */
+    private volatile long recoveryPassAt = -1;
+    private volatile long sweepPassAt = -1;
 
     public SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
             RandomGenerator random, EngineScheduler scheduler, String owner, DriveListener listener) {
@@ -98,17 +103,26 @@ public final class SagaEngine implements AutoCloseable {
 
     /** Starts the recovery loop and the store's retention sweep. */
     public void start() {
+        recoveryPassAt = sweepPassAt = clock.millis();
         recoveryTimer = scheduler.schedule(0, this::recoveryLoop);
         sweepTimer = scheduler.schedule(SWEEP_INTERVAL_MS, this::sweepLoop);
     }
+
+    // Each loop schedules its next pass in a finally: whatever a pass throws (an Error too), the loop goes on. A
+    // loop that stops all the same (its scheduler refused the next pass) shows in backgroundLoopsRunning, which the
+    // readiness probe reads, so that a supervisor replaces the instance instead of it staying up half-broken.
 
     private void recoveryLoop() {
         if (stopping) {
             return;
         }
-        recoverDue();
-        if (!stopping) {
-            recoveryTimer = scheduler.schedule(options.pollIntervalMs(), this::recoveryLoop);
+        recoveryPassAt = clock.millis();
+        try {
+            recoverDue();
+        } finally {
+            if (!stopping) {
+                recoveryTimer = scheduler.schedule(options.pollIntervalMs(), this::recoveryLoop);
+            }
         }
     }
 
@@ -116,10 +130,25 @@ public final class SagaEngine implements AutoCloseable {
         if (stopping) {
             return;
         }
-        sweep();
-        if (!stopping) {
-            sweepTimer = scheduler.schedule(SWEEP_INTERVAL_MS, this::sweepLoop);
+        sweepPassAt = clock.millis();
+        try {
+            sweep();
+        } finally {
+            if (!stopping) {
+                sweepTimer = scheduler.schedule(SWEEP_INTERVAL_MS, this::sweepLoop);
+            }
         }
+    }
+
+    /**
+     * Whether the recovery loop and the retention sweep still run: each began a pass within a few of its intervals
+     * (a pass may wait on the store up to its timeouts). False before {@link #start} and after {@link #stop}.
+     */
+    public boolean backgroundLoopsRunning() {
+        long now = clock.millis();
+        return !stopping && recoveryPassAt >= 0
+                && now - recoveryPassAt <= 3 * options.pollIntervalMs() + LOOP_SLACK_MS
+                && now - sweepPassAt <= 3 * SWEEP_INTERVAL_MS + LOOP_SLACK_MS;
     }
 
     /** Applies the store's retention (finished transactions past it go; their gids stay taken). */
@@ -674,13 +703,14 @@ public final class SagaEngine implements AutoCloseable {
                 if (room == 0) {
                     return;
                 }
-                List<TransactionRecord> claimed;
+                List<TransactionRecord> claimed = null;
                 try {
                     long now = clock.millis();
                     claimed = store.claimDue(now, owner, now + options.leaseMs(), room);
-                } catch (RuntimeException e) {
-                    drivePermits.release(room);
-                    throw e;
+                } finally {
+                    if (claimed == null) { // whatever was thrown, an Error too: the permits must come back
+                        drivePermits.release(room);
+                    }
                 }
                 drivePermits.release(room - claimed.size());
                 int orphaned = 0;

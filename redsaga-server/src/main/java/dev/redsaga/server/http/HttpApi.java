@@ -87,10 +87,13 @@ public final class HttpApi implements HttpEndpoint.Handler {
                 return;
             }
             if (path.equals(READY)) {
-                // ready: a request would be served, so the store answers a read (no detail: no token is asked)
-                boolean up = service.storeAnswers();
-                reply(ex, up ? 200 : 503, up ? Map.of("status", "UP")
-                        : Map.of("status", "DOWN", "message", "the store does not answer"));
+                // ready: a request would be served, so the store answers a read, and what the instance does in
+                // the background (recovery, retention) still runs (no detail: no token is asked)
+                String down = !service.storeAnswers() ? "the store does not answer"
+                        : !service.backgroundLoopsRunning() ? "the recovery loop has stopped; restart this instance"
+                        : null;
+                reply(ex, down == null ? 200 : 503, down == null ? Map.of("status", "UP")
+                        : Map.of("status", "DOWN", "message", down));
                 return;
             }
             String route = path.equals(METRICS) ? METRICS

@@ -28,6 +28,7 @@ import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.store.TransactionSummary;
 import dev.redsaga.server.tracing.TraceContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -177,6 +178,11 @@ public final class TransactionService {
     }
 
     /** Whether the store answers a read now (the readiness probe). */
+    /** Whether the engine's background loops still run (see {@link SagaEngine#backgroundLoopsRunning}). */
+    public boolean backgroundLoopsRunning() {
+        return engine.backgroundLoopsRunning();
+    }
+
     public boolean storeAnswers() {
         try {
             store.find("redsaga-readiness-probe");
@@ -239,7 +245,8 @@ public final class TransactionService {
         if (q.gid() != null && !q.gid().isEmpty()) {
             String gid = requireGid(q.gid());
             Optional<TransactionRecord> r = guarded(gid, "the listing", () -> store.find(gid));
-            return new ListReply(r.map(TransactionService::summary).map(List::of).orElse(List.of()), "");
+            return new ListReply(r.map(TransactionSummary::of).map(TransactionService::summary).map(List::of)
+                    .orElse(List.of()), "");
         }
         ListFilter filter = q.filter();
         TransactionStore.Page page;
@@ -252,7 +259,7 @@ public final class TransactionService {
         List<TransView> views = new ArrayList<>(page.records().size());
         String next = page.nextPosition();
         long bytes = 0;
-        for (TransactionRecord r : page.records()) {
+        for (TransactionSummary r : page.records()) {
             TransView v = summary(r);
             bytes += maxJsonSize(r);
             if (bytes > LIST_BYTE_BUDGET && !views.isEmpty()) {
@@ -367,7 +374,7 @@ public final class TransactionService {
      * An upper bound of a summary's JSON size, without writing it (the answer is written once, by the transport):
      * the fixed fields, plus the free texts at six bytes a character (the longest JSON escape).
      */
-    private static long maxJsonSize(TransactionRecord r) {
+    private static long maxJsonSize(TransactionSummary r) {
         return 450 + 6L * (r.gid().length() + length(r.owner()) + length(r.reason()) + length(r.transType()));
     }
 
@@ -375,7 +382,7 @@ public final class TransactionService {
         return s == null ? 0 : s.length();
     }
 
-    private static TransView summary(TransactionRecord r) {
+    private static TransView summary(TransactionSummary r) {
         return new TransView(r.gid(), r.transType(), r.status(), null, null, time(r.createdAt()), time(r.updatedAt()),
                 time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null, null, null, null,
                 r.status() == TransStatus.FAILED ? time(r.finishedAt()) : null);

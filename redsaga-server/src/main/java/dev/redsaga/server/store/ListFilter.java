@@ -28,7 +28,7 @@ public record ListFilter(TransStatus status, String transType, Long createdFrom,
         return new ListFilter(status, null, null, null);
     }
 
-    public boolean matches(TransactionRecord r) {
+    public boolean matches(TransactionSummary r) {
         return (status == null || r.status() == status)
                 && (transType == null || transType.equals(r.transType()))
                 && (createdFrom == null || r.createdAt() >= createdFrom)

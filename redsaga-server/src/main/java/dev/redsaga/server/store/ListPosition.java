@@ -21,7 +21,7 @@ public record ListPosition(long createdAt, String gid) {
     }
 
     /** The {@code next_position} of a page whose last record is {@code last}. */
-    public static String after(TransactionRecord last) {
+    public static String after(TransactionSummary last) {
         return last.createdAt() + ":" + last.gid();
     }
 

@@ -56,7 +56,8 @@ public interface TransactionStore extends AutoCloseable {
     int sweep(long now);
 
     /**
-     * One page of transactions, newest first.
+     * One page of transactions, newest first, as summaries: a listing reads no definition and no progress, so its
+     * cost per row is bounded whatever the transactions carry.
      *
      * @param filter   which transactions (status, type, creation time)
      * @param position where the previous page ended ({@link Page#nextPosition()}), or {@code null} to start
@@ -90,6 +91,6 @@ public interface TransactionStore extends AutoCloseable {
     }
 
     /** One page of {@link #list}; {@code nextPosition} is {@code null} on the last page. */
-    record Page(List<TransactionRecord> records, String nextPosition) {
+    record Page(List<TransactionSummary> records, String nextPosition) {
     }
 }

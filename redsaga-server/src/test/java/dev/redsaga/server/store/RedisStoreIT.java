@@ -45,6 +45,40 @@ class RedisStoreIT extends TransactionStoreContract {
         assertThat(all(new ListFilter(null, "tcc", null, null), 10)).containsExactly("rare");
     }
 
+    /**
+     * A listing reads summaries, never a definition: a search by gid prefix that matches nothing, and a page of 25,
+     * over transactions of 256 KB each, read a few kilobytes from Redis (they read every candidate whole, ~98 MB for
+     * 100 transactions of 1 MB, before).
+     */
+    @Test
+    void aListingReadsSummariesOnlyWhateverTheTransactionsWeigh() {
+        String payload = "x".repeat(256 * 1024);
+        for (int i = 0; i < 40; i++) {
+            store.insertIfAbsent(new TransactionRecord("big-" + i, "saga", TransStatus.SUBMITTED,
+                    "{\"p\":\"" + payload + "\"}", "{\"q\":\"" + payload + "\"}", 1, null, 1L, 10 + i, 10 + i, null,
+                    null));
+        }
+        RedisClient client = RedisClient.create(TestServices.REDIS_URI);
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            long before = outputBytes(c);
+            assertThat(store.list(new ListFilter(null, null, null, null, "zzz"), null, 25).records()).isEmpty();
+            assertThat(store.list(ListFilter.ALL, null, 25).records()).hasSize(25);
+            long read = outputBytes(c) - before;
+            assertThat(read).as("bytes Redis sent for two listings over 20 MB of transactions").isLessThan(200_000);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static long outputBytes(StatefulRedisConnection<String, String> c) {
+        for (String line : c.sync().info("stats").split("\r?\n")) {
+            if (line.startsWith("total_net_output_bytes:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new IllegalStateException("INFO stats has no total_net_output_bytes");
+    }
+
     @Override
     protected void spellAsEarlierBuilds(String name, String gid) {
         RedisKeys.spellSucceededAsEarlierBuilds(TestServices.REDIS_URI, "rs-test-" + name, gid);
@@ -74,7 +108,7 @@ class RedisStoreIT extends TransactionStoreContract {
             store.sweep(2 + 61_000);
             assertThat(store.find("done")).as("past the retention").isEmpty();
             assertThat(store.find("keep")).as("unfinished: never removed").isPresent();
-            assertThat(store.list(ListFilter.ALL, null, 10).records()).extracting(TransactionRecord::gid)
+            assertThat(store.list(ListFilter.ALL, null, 10).records()).extracting(TransactionSummary::gid)
                     .containsExactly("keep");
             for (String index : c.sync().keys("{rs-test-" + run + ":*")) {
                 if (c.sync().type(index).equals("zset")) {
@@ -98,7 +132,7 @@ class RedisStoreIT extends TransactionStoreContract {
         RedisClient client = RedisClient.create(TestServices.REDIS_URI);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             long before = hgetallCalls(c);
-            assertThat(store.list(ListFilter.status(TransStatus.FAILED), null, 10).records()).extracting(TransactionRecord::gid)
+            assertThat(store.list(ListFilter.status(TransStatus.FAILED), null, 10).records()).extracting(TransactionSummary::gid)
                     .containsExactly("bad");
             assertThat(hgetallCalls(c) - before).as("records read for one failed transaction").isLessThanOrEqualTo(2);
         } finally {

@@ -84,10 +84,29 @@ public abstract class TransactionStoreContract {
         store = open(run);
 
         assertThat(store.find("old-1")).contains(done);
-        assertThat(store.list(ListFilter.status(TransStatus.SUCCEEDED), null, 10).records()).containsExactly(done);
-        assertThat(store.list(ListFilter.status(TransStatus.FAILED), null, 10).records()).containsExactly(failed);
-        assertThat(store.list(ListFilter.ALL, null, 10).records()).containsExactlyInAnyOrder(done, failed);
+        assertThat(store.list(ListFilter.status(TransStatus.SUCCEEDED), null, 10).records()).containsExactly(TransactionSummary.of(done));
+        assertThat(store.list(ListFilter.status(TransStatus.FAILED), null, 10).records()).containsExactly(TransactionSummary.of(failed));
+        assertThat(store.list(ListFilter.ALL, null, 10).records())
+                .containsExactlyInAnyOrder(TransactionSummary.of(done), TransactionSummary.of(failed));
         assertThat(store.claimDue(Long.MAX_VALUE / 2, "me", Long.MAX_VALUE / 2, 10)).isEmpty();
+    }
+
+    /**
+     * A listing returns summaries: every field but the definition and the progress, which stay behind in the store
+     * (a page of a thousand transactions of a megabyte each must not be read whole; the stores read the summary
+     * columns or fields only), and a reason cut to a bound.
+     */
+    @Test
+    void aListingCarriesEverySummaryFieldAndABoundedReason() {
+        String big = "x".repeat(256 * 1024);
+        TransactionRecord r = new TransactionRecord("sum-1", "tcc", TransStatus.ABORTING, "{\"p\":\"" + big + "\"}",
+                "{\"q\":\"" + big + "\"}", 1, "owner-1", 5_000L, 1_000, 1_001, null, "r".repeat(5_000));
+        store.insertIfAbsent(r);
+
+        List<TransactionSummary> page = store.list(ListFilter.ALL, null, 10).records();
+
+        assertThat(page).containsExactly(new TransactionSummary("sum-1", "tcc", TransStatus.ABORTING, 1, "owner-1",
+                5_000L, 1_000, 1_001, null, "r".repeat(TransactionSummary.MAX_REASON)));
     }
 
     /** The whole record is replaced, the definition too (a TCC transaction's grows as branches are registered). */
@@ -169,7 +188,7 @@ public abstract class TransactionStoreContract {
         assertThat(store.sweep(2_000 + retention + 1_000)).isEqualTo(1);
         assertThat(store.find("ret-done")).as("past the retention").isEmpty();
         assertThat(store.find("ret-open")).as("unfinished: never removed").isPresent();
-        assertThat(store.list(ListFilter.ALL, null, 10).records()).extracting(TransactionRecord::gid)
+        assertThat(store.list(ListFilter.ALL, null, 10).records()).extracting(TransactionSummary::gid)
                 .containsExactly("ret-open");
         Optional<TransactionRecord> again = store.insertIfAbsent(record("ret-done", TransStatus.SUBMITTED, 1L, 9_000));
         assertThat(again).hasValueSatisfying(r -> {
@@ -321,7 +340,7 @@ public abstract class TransactionStoreContract {
         do {
             TransactionStore.Page page = store.list(ListFilter.ALL, position, 5);
             assertThat(page.records().size()).isLessThanOrEqualTo(5);
-            for (TransactionRecord r : page.records()) {
+            for (TransactionSummary r : page.records()) {
                 assertThat(r.createdAt()).isLessThanOrEqualTo(previousCreated);
                 previousCreated = r.createdAt();
                 seen.add(r.gid());

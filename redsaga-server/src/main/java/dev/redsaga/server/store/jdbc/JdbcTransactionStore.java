@@ -9,6 +9,7 @@ import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.StoreUris;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.store.TransactionSummary;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,6 +40,9 @@ public final class JdbcTransactionStore implements TransactionStore {
     private static final String COLUMNS =
             "gid, trans_type, status, definition, progress, version, owner, next_due, created_at, updated_at, "
                     + "finished_at, reason";
+    /** A listing's columns: no definition, no progress (they can weigh megabytes each). */
+    private static final String SUMMARY_COLUMNS =
+            "gid, trans_type, status, version, owner, next_due, created_at, updated_at, finished_at, reason";
 
     private final HikariDataSource dataSource;
     private final SqlDialect dialect;
@@ -153,7 +157,7 @@ public final class JdbcTransactionStore implements TransactionStore {
                 return Optional.empty();
             } catch (SQLException e) {
                 if (!isDuplicateKey(e)) {
-                    throw writeFailure("insert " + r.gid(), e);
+                    throw writeFailure(c, "insert " + r.gid(), e);
                 }
             }
             Optional<TransactionRecord> existing = read(c, r.gid());
@@ -208,7 +212,7 @@ public final class JdbcTransactionStore implements TransactionStore {
                 ps.setLong(11, n.version() - 1);
                 return ps.executeUpdate() == 1;
             } catch (SQLException e) {
-                throw writeFailure("update " + n.gid(), e);
+                throw writeFailure(c, "update " + n.gid(), e);
             }
         } catch (SQLException e) {
             throw failure("update " + n.gid(), e);
@@ -350,7 +354,7 @@ public final class JdbcTransactionStore implements TransactionStore {
     public Page list(ListFilter filter, String position, int limit) {
         ListPosition pos = ListPosition.parse(position);
         long posCreated = pos == null ? Long.MAX_VALUE : pos.createdAt();
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM " + table + " WHERE ");
+        StringBuilder sql = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM " + table + " WHERE ");
         List<Object> params = new ArrayList<>();
         if (filter.status() != null) {
             sql.append("status = ? AND ");
@@ -384,16 +388,18 @@ public final class JdbcTransactionStore implements TransactionStore {
             ps.setLong(i++, posCreated);
             ps.setString(i++, pos == null ? "\uffff" : pos.gid());
             ps.setInt(i, limit + 1);
-            List<TransactionRecord> out = new ArrayList<>();
+            List<TransactionSummary> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(read(rs));
+                    out.add(new TransactionSummary(rs.getString(1), rs.getString(2),
+                            TransStatus.fromStored(rs.getString(3)), rs.getLong(4), rs.getString(5), getLong(rs, 6),
+                            rs.getLong(7), rs.getLong(8), getLong(rs, 9), rs.getString(10)));
                 }
             }
             String next = null;
             if (out.size() > limit) {
                 out.remove(out.size() - 1);
-                TransactionRecord last = out.get(out.size() - 1);
+                TransactionSummary last = out.get(out.size() - 1);
                 next = ListPosition.after(last);
             }
             return new Page(out, next);
@@ -491,17 +497,28 @@ public final class JdbcTransactionStore implements TransactionStore {
     }
 
     /**
-     * A failed write (in auto-commit: one statement, one transaction). An error the database answered with means
-     * it did not commit; a connection lost with the statement in flight (SQL state class 08) leaves it unknown.
-     * A failure to get a connection at all has state 08 too, but happens before anything is sent: that is
-     * {@link #failure}.
+     * A failed write (in auto-commit: one statement, one transaction). Only an error that says the database refused
+     * the statement is a definite "not written": a data exception, a constraint, a rolled-back transaction
+     * (serialization, deadlock) or a syntax or access rule (SQL state classes 22, 23, 40, 42). Anything else — a
+     * connection lost with the statement in flight (class 08), a driver that lost track of its protocol (0100E, "a
+     * result was returned when none was expected", seen after an OutOfMemoryError), no state at all — leaves the
+     * outcome unknown, and the connection is evicted from the pool: whatever state it is in, no later write meets
+     * it. A failure to get a connection at all happens before anything is sent: that is {@link #failure}.
      */
-    private StoreException writeFailure(String what, SQLException e) {
+    private StoreException writeFailure(Connection c, String what, SQLException e) {
         String state = e.getSQLState();
-        boolean unknown = e instanceof java.sql.SQLRecoverableException || state == null || state.startsWith("08");
+        boolean refused = state != null && state.length() >= 2 && !(e instanceof java.sql.SQLRecoverableException)
+                && DEFINITE_REJECTIONS.contains(state.substring(0, 2));
         String message = "store " + description + " failed to " + what + ": " + e.getMessage();
-        return unknown ? StoreException.outcomeUnknown(message, e) : new StoreException(message, e);
+        if (refused) {
+            return new StoreException(message, e);
+        }
+        dataSource.evictConnection(c);
+        return StoreException.outcomeUnknown(message, e);
     }
+
+    /** SQL state classes by which a database says it refused a statement: nothing of it was written. */
+    private static final Set<String> DEFINITE_REJECTIONS = Set.of("22", "23", "40", "42");
 
     /** Drops a password from a JDBC URL so it never reaches a log. */
     static String redact(String url) {

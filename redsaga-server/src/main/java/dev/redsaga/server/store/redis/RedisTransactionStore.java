@@ -7,6 +7,7 @@ import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.StoreUris;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
+import dev.redsaga.server.store.TransactionSummary;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -18,6 +19,7 @@ import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.Range;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -395,7 +397,9 @@ public final class RedisTransactionStore implements TransactionStore {
      * With a status, only that status's index is read; the creation-time bounds bound the index ranges; the type
      * is checked on the records read. A page that read {@link #LIST_SCAN_BUDGET} entries past those that match
      * ends there, shorter than asked, with a position to go on from (a rare type must not read the whole store
-     * in one request).
+     * in one request). Only the summary fields are read ({@code HMGET}, a batch at a time in one pipeline): never a
+     * definition or a progress, which can weigh megabytes each; a gid prefix is checked on the index entry, before
+     * anything is read.
      */
     @Override
     public Page list(ListFilter filter, String position, int limit) {
@@ -409,7 +413,7 @@ public final class RedisTransactionStore implements TransactionStore {
         double lower = filter.createdFrom() == null ? Double.NEGATIVE_INFINITY : (double) filter.createdFrom();
         int batch = Math.max(limit + 1, 32);
         int budget = LIST_SCAN_BUDGET + limit;
-        List<TransactionRecord> page = new ArrayList<>();
+        List<TransactionSummary> page = new ArrayList<>();
         boolean stoppedEarly = false;
         while (page.size() <= limit) {
             List<ScoredValue<String>> candidates = new ArrayList<>();
@@ -432,11 +436,21 @@ public final class RedisTransactionStore implements TransactionStore {
             candidates.sort(Comparator.<ScoredValue<String>>comparingDouble(ScoredValue::getScore)
                     .thenComparing(ScoredValue::getValue).reversed());
             List<ScoredValue<String>> take = candidates.subList(0, Math.min(batch, candidates.size()));
+            List<CompletionStage<List<KeyValue<String, String>>>> reads = new ArrayList<>(take.size());
             for (ScoredValue<String> sv : take) {
+                reads.add(filter.gidPrefix() != null && !sv.getValue().startsWith(filter.gidPrefix()) ? null
+                        : redis.hmget(txKey(sv.getValue()), SUMMARY_FIELDS));
+            }
+            for (int i = 0; i < take.size(); i++) {
+                ScoredValue<String> sv = take.get(i);
                 cursorCreated = (long) sv.getScore();
                 cursorGid = sv.getValue();
-                Optional<TransactionRecord> r = find(sv.getValue());
-                if (r.isEmpty()) {
+                CompletionStage<List<KeyValue<String, String>>> read = reads.get(i);
+                Optional<TransactionSummary> r = read == null ? null // another gid prefix: not read
+                        : summary(sv.getValue(), call(() -> read, "list transactions"));
+                if (r == null) {
+                    // skipped
+                } else if (r.isEmpty()) {
                     // gone without the sweep (a key expired by an older version of this store): drop the entry
                     String key = indexKey(shardOf(sv.getValue()), filter.status());
                     call(() -> redis.zrem(key, sv.getValue()), "list transactions");
@@ -458,7 +472,7 @@ public final class RedisTransactionStore implements TransactionStore {
         String next = null;
         if (page.size() > limit) {
             page = new ArrayList<>(page.subList(0, limit));
-            TransactionRecord last = page.get(limit - 1);
+            TransactionSummary last = page.get(limit - 1);
             next = ListPosition.after(last);
         } else if (stoppedEarly) {
             next = cursorCreated + ":" + cursorGid;
@@ -506,6 +520,20 @@ public final class RedisTransactionStore implements TransactionStore {
         } else if (deleted != null) {
             deleted.add(field);
         }
+    }
+
+    /** The fields of a listing, in {@link #summary}'s order. */
+    private static final String[] SUMMARY_FIELDS = {"tt", "st", "v", "own", "due", "ca", "ua", "fa", "rs"};
+
+    private static Optional<TransactionSummary> summary(String gid, List<KeyValue<String, String>> f) {
+        if (f.size() != SUMMARY_FIELDS.length || !f.get(1).hasValue()) {
+            return Optional.empty(); // the key is gone
+        }
+        return Optional.of(new TransactionSummary(gid, f.get(0).getValueOrElse(null),
+                TransStatus.fromStored(f.get(1).getValue()), Long.parseLong(f.get(2).getValue()),
+                f.get(3).getValueOrElse(null), longOrNull(f.get(4).getValueOrElse(null)),
+                Long.parseLong(f.get(5).getValue()), Long.parseLong(f.get(6).getValue()),
+                longOrNull(f.get(7).getValueOrElse(null)), f.get(8).getValueOrElse(null)));
     }
 
     private static TransactionRecord read(String gid, List<String> flat) {
