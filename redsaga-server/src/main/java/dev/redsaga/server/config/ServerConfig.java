@@ -27,6 +27,8 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    /** The most {@code maxRequestBytes} may be: a request body is held in memory whole. */
+    public static final int MAX_REQUEST_BYTES_LIMIT = 64 << 20;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /** Calls in flight to one branch destination at most (the adaptive limit moves below it). */
     public static final int DEFAULT_BRANCH_LIMIT = 256;
@@ -41,8 +43,9 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         if (store == null || store.isBlank()) {
             throw new IllegalArgumentException("store is required, e.g. " + DEFAULT_STORE);
         }
-        if (maxRequestBytes < 1024) {
-            throw new IllegalArgumentException("max request size must be at least 1024 bytes, was " + maxRequestBytes);
+        if (maxRequestBytes < 1024 || maxRequestBytes > MAX_REQUEST_BYTES_LIMIT) {
+            throw new IllegalArgumentException("--max-request-bytes must be between 1024 and " + MAX_REQUEST_BYTES_LIMIT
+                    + " (64 MiB: a request is held in memory whole), was " + maxRequestBytes);
         }
         if (instanceId == null || instanceId.isBlank()) {
             throw new IllegalArgumentException("instance id is required");

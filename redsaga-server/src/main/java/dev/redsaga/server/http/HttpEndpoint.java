@@ -131,6 +131,7 @@ public final class HttpEndpoint implements AutoCloseable {
                 return true;
             }
         });
+        server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(1_000);
         try {
             server.start();

@@ -75,6 +75,10 @@ class ServerSettingsTest {
                 .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("--store-pool must be between 1 and 1000")
                 .hasMessageContaining("the setting store-pool of " + f);
+        // accepted once, and every request then failed in Jetty ("len < 0": the body buffer's size overflowed)
+        assertThatThrownBy(() -> config(Map.of(), "--max-request-bytes", "2147483647"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--max-request-bytes must be between 1024 and 67108864");
         assertThatThrownBy(() -> config(Map.of("REDSAGA_BRANCH_LIMIT", "0")))
                 .hasMessageContaining("--branch-limit").hasMessageContaining("the environment variable REDSAGA_BRANCH_LIMIT");
 

@@ -7,7 +7,10 @@ import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.RawApi;
 import dev.redsaga.server.testing.ScriptedBranches;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +53,31 @@ class BadInputIT {
 
     static String saga(String gid, String stepsAndRest) {
         return "{\"gid\":\"" + gid + "\",\"trans_type\":\"saga\"," + stepsAndRest + "}";
+    }
+
+    /**
+     * What Jetty answers itself — a request it cannot parse — comes as the API's JSON, never Jetty's HTML page
+     * (which names exception classes and their messages).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a header line without a colon | GET /api/dtmsvr/newGid HTTP/1.1~Host: 127.0.0.1~no colon here~~ | 400
+            a header too large            | GET /api/dtmsvr/newGid HTTP/1.1~Host: 127.0.0.1~X-Big: BIG~~     | 431
+            an HTTP version of none       | GET /api/dtmsvr/newGid HTTP/9~~                                  | 505
+            """)
+    void whatTheServerAnswersItselfIsJsonWithoutExceptionNames(String name, String request, int status)
+            throws Exception {
+        String raw = request.replace("~", "\r\n").replace("BIG", "x".repeat(64 * 1024));
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).as(answer).startsWith("HTTP/1.1 " + status + " ");
+            assertThat(answer.toLowerCase(Locale.ROOT)).as(answer)
+                    .contains("content-type: application/json").doesNotContain("<html").doesNotContain("exception")
+                    .contains("{\"message\":\"the request could not be read: http " + status);
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -25,10 +25,20 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code redsaga server --port <free> <args>} and waits until it listens. */
     public static ServerProcess start(Path logFile, String... args) throws IOException, InterruptedException {
+        return startWithHeap("256m", logFile, args);
+    }
+
+    /**
+     * As {@link #start}, with a heap of {@code maxHeap} ({@code -Xmx}); the JVM runs as the launcher runs it, exiting
+     * on an OutOfMemoryError.
+     */
+    public static ServerProcess startWithHeap(String maxHeap, Path logFile, String... args)
+            throws IOException, InterruptedException {
         int port = freePort();
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "dev.redsaga.server.cli.ServerCommand", "--port", Integer.toString(port)));
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError", "-cp",
+                System.getProperty("java.class.path"), "dev.redsaga.server.cli.ServerCommand", "--port",
+                Integer.toString(port)));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Boolean> listening = new CompletableFuture<>();
@@ -69,6 +79,10 @@ public final class ServerProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** kill -9: no shutdown hook, no hand-back, nothing flushed that was not already written. */
