@@ -103,8 +103,12 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                 public void succeeded(List<InetSocketAddress> addresses) {
                     List<InetSocketAddress> allowed = new ArrayList<>();
                     String problem = null;
+                    // the grant the URL was admitted under travels as the request's tag, part of Jetty's origin
+                    BranchUrlPolicy.Grant grant = context.get(org.eclipse.jetty.client.Destination.CONTEXT_KEY)
+                            instanceof org.eclipse.jetty.client.Destination d
+                            && d.getOrigin().getTag() instanceof BranchUrlPolicy.Grant g ? g : null;
                     for (InetSocketAddress a : addresses) {
-                        String p = policy.problemAtCall(host, a.getAddress(), port);
+                        String p = policy.problemAtConnect(grant, a.getAddress(), port);
                         if (p == null) {
                             allowed.add(a);
                         } else {
@@ -148,16 +152,17 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
     }
 
     private CompletableFuture<Result> call(BranchTransport.Request r, Map<String, String> traceHeaders) {
-        String problem = policy.problemAtSubmit(r.url());
-        if (problem != null) {
-            return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT, "not called: the URL " + problem));
+        BranchUrlPolicy.Admission admission = policy.admit(r.url());
+        if (admission.problem() != null) {
+            return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT,
+                    "not called: the URL " + admission.problem()));
         }
         String uri = r.url() + (r.url().indexOf('?') >= 0 ? "&" : "?")
                 + "gid=" + enc(r.gid()) + "&trans_type=" + enc(r.transType())
                 + "&branch_id=" + enc(r.branchId()) + "&op=" + enc(r.op().wire());
         org.eclipse.jetty.client.Request req;
         try {
-            req = client.newRequest(uri);
+            req = client.newRequest(uri).tag(admission.grant());
             if (r.payload().isEmpty() && !TransType.XA.wire().equals(r.transType())) {
                 // DTM's choice: a branch without a payload (and a back-check) is a GET; XA's second phase is a POST
                 req.method(HttpMethod.GET);

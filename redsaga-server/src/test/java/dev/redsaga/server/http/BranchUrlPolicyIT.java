@@ -140,4 +140,56 @@ class BranchUrlPolicyIT {
                     .as("an allowed URL prefix").isEqualTo(SubmitResult.SUCCESS);
         }
     }
+
+    /**
+     * The second attack's bypasses, each open before: a prefix rule let every URL of its host through once a CIDR
+     * rule was there (another port, another path), a prefix matched {@code /okay-admin}, dot segments went out raw,
+     * the coordinator's own port was callable under an allowlist, a fragment swallowed the protocol's query string,
+     * and a refusal said what a name resolved to.
+     */
+    @Test
+    void anAllowlistRuleMatchesTheWholeUrl() throws Exception {
+        try (ScriptedBranches other = new ScriptedBranches()) {
+            String okPrefix = branches.url("/ok").replace("127.0.0.1", "localhost");
+            try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
+                    "h2:mem:ssrf-whole-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-whole", AccessPolicy.open(),
+                    BranchUrlPolicy.allowing(List.of(okPrefix, "10.0.0.0/8", "127.0.0.0/8")),
+                    ServerConfig.DEFAULT_MAX_CONNECTIONS))) {
+                RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
+                String allowed = c.newGid();
+                assertThat(c.saga(allowed).step(okPrefix + "/" + allowed, "", "{}").waitResult().submit())
+                        .isEqualTo(SubmitResult.SUCCESS);
+                for (String url : new String[] {okPrefix + "/../admin", okPrefix + "/%2e%2e/admin",
+                        okPrefix + "/%2E%2E%2Fadmin", okPrefix + "/.%2e/admin", okPrefix + "#@169.254.169.254/",
+                        strict.baseUrl() + "/api/dtmsvr/forceStop"}) {
+                    assertThat(status(() -> c.saga(c.newGid()).step(url, "", "{}").submit())).as(url).isEqualTo(400);
+                }
+            }
+            // names only, with a CIDR that is not loopback: each URL is accepted (a name) and must be refused at the
+            // call, though a prefix rule names its host
+            try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
+                    "h2:mem:ssrf-names-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-names", AccessPolicy.open(),
+                    BranchUrlPolicy.allowing(List.of(okPrefix, "10.0.0.0/8")), ServerConfig.DEFAULT_MAX_CONNECTIONS))) {
+                RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
+                String warm = c.newGid(); // a pooled connection to the prefix's host and port exists from here on
+                assertThat(c.saga(warm).step(okPrefix + "/" + warm, "", "{}").waitResult().submit())
+                        .isEqualTo(SubmitResult.SUCCESS);
+                for (String url : new String[] {
+                        other.url("/admin/delete-everything").replace("127.0.0.1", "localhost"), // another port
+                        branches.url("/admin").replace("127.0.0.1", "localhost"), // the same port, another path
+                        branches.url("/okay-admin").replace("127.0.0.1", "localhost")}) { // no segment boundary
+                    String gid = c.newGid();
+                    c.saga(gid).step(url, "", "{}").retryLimit(1).submit();
+                    Await.until(Duration.ofSeconds(10), gid + " to fail",
+                            () -> c.query(gid).transaction().status() == TransStatus.FAILED);
+                    assertThat(c.query(gid).transaction().rollbackReason()).as(url)
+                            .contains("not allowed by --branch-allow").doesNotContain("127.0.0.1");
+                }
+                assertThat(other.calls()).as("the other port never called").isEmpty();
+                assertThat(branches.calls().stream().map(ScriptedBranches.Call::path))
+                        .as("no path outside the prefix called").noneMatch(p -> p.startsWith("/admin")
+                                || p.startsWith("/okay"));
+            }
+        }
+    }
 }
