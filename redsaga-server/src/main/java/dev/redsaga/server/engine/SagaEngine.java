@@ -194,21 +194,26 @@ public final class SagaEngine implements AutoCloseable {
             }
             TransactionRecord stored = existing.get();
             SagaDefinition run;
-            if (def.type() == TransType.MSG && !stored.isRemoved() && def.type().wire().equals(stored.transType())) {
-                // DTM's clients send a message's delay with the submit only: the same message, options may differ
+            boolean message = def.type() == TransType.MSG && !stored.isRemoved()
+                    && def.type().wire().equals(stored.transType());
+            if (message) {
+                // DTM's clients send a message's options (delay, headers) with the submit: the same message, and
+                // what it runs with is the submit's
                 run = asSameMessage(definitionOf(stored), def);
-                if (stored.status() == TransStatus.FAILED) {
-                    throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "message " + def.gid()
-                            + " failed (" + stored.reason() + "); it cannot be submitted");
-                }
             } else {
                 requireSameBody(stored, definition);
                 run = def;
             }
+            if (stored.status() == TransStatus.FAILED || stored.status() == TransStatus.ABORTING) {
+                // DTM's rule: a failed or aborting transaction cannot be submitted (a 200 would say it runs)
+                throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, def.type().wire() + " "
+                        + def.gid() + " is " + stored.status().wire() + " (" + stored.reason()
+                        + "); it cannot be submitted");
+            }
             if (stored.status() == TransStatus.PREPARED) {
                 TransactionRecord next = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
                         now + leaseMs(run), now, null);
-                TransactionRecord submitted = run == def ? next : next.withDefinition(DefinitionCodec.encode(run));
+                TransactionRecord submitted = message ? next.withDefinition(DefinitionCodec.encode(run)) : next;
                 if (store.compareAndSet(submitted)) {
                     driving = true;
                     return driveFor(load(submitted, run), wait);

@@ -295,4 +295,34 @@ class DtmCompatibilityIT {
         assertThat(workflow.statusCode()).isEqualTo(400);
         assertThat(workflow.body()).contains("trans_type 'workflow' is not supported");
     }
+
+    /**
+     * DTM's rule for a submit of a transaction that has failed or is aborting: 409, "cannot submit", and nothing
+     * runs. A prepared saga failed by its timeout_to_fail, or aborted, answered 200 SUCCESS here before.
+     */
+    @Test
+    void aSubmitOfAFailedOrAbortedPreparedSagaIsRefusedAndNothingRuns() throws Exception {
+        String timedOut = "saga-timed-out-" + UUID.randomUUID();
+        String body = """
+                {"gid":"%s","trans_type":"saga","steps":[{"action":"%s","compensate":"%s"}],"payloads":["{}"]%s}""";
+        String steps = body.formatted(timedOut, branches.url("/late/a"), branches.url("/late/c"),
+                ",\"timeout_to_fail\":1");
+        assertThat(send("POST", "/api/dtmsvr/prepare", steps).statusCode()).isEqualTo(200);
+        Await.until(Duration.ofSeconds(20), timedOut + " to fail", () -> "failed".equals(status(timedOut)));
+        HttpResponse<String> late = send("POST", "/api/dtmsvr/submit", steps);
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(409);
+        assertThat(late.body()).contains("FAILURE").contains("cannot be submitted");
+
+        String aborted = "saga-aborted-" + UUID.randomUUID();
+        String abortedSteps = body.formatted(aborted, branches.url("/late/a"), branches.url("/late/c"), "");
+        assertThat(send("POST", "/api/dtmsvr/prepare", abortedSteps).statusCode()).isEqualTo(200);
+        assertThat(send("POST", "/api/dtmsvr/abort", "{\"gid\":\"" + aborted + "\",\"trans_type\":\"saga\"}")
+                .statusCode()).isEqualTo(200);
+        Await.until(Duration.ofSeconds(20), aborted + " to fail", () -> "failed".equals(status(aborted)));
+        HttpResponse<String> afterAbort = send("POST", "/api/dtmsvr/submit", abortedSteps);
+        assertThat(afterAbort.statusCode()).as(afterAbort.body()).isEqualTo(409);
+
+        assertThat(branches.calls(timedOut)).isEmpty();
+        assertThat(branches.calls(aborted)).isEmpty();
+    }
 }

@@ -177,4 +177,24 @@ class MsgIT extends CoordinatorTest {
         assertThat(delayOnSaga.body()).contains("delay is only meaningful for a msg");
         assertThat(status(gid)).as("nothing stored").isNull();
     }
+
+    /**
+     * DTM's clients send a message's options with the submit, query_prepared among them: the submit's branch_headers
+     * and delay are what the message runs with (they were dropped, the prepare's kept, whenever the submit carried
+     * query_prepared — which DTM's clients always send).
+     */
+    @Test
+    void theSubmitsOptionsAreWhatAPreparedMessageRunsWith() throws Exception {
+        String gid = "msg-options-" + UUID.randomUUID();
+        assertThat(post("prepare", msg(gid, "/m9", "")).statusCode()).isEqualTo(200);
+        long before = System.nanoTime();
+        HttpResponse<String> submit = post("submit", msg(gid, "/m9",
+                ",\"branch_headers\":{\"X-Tenant\":\"t1\"},\"custom_data\":\"{\\\"delay\\\":2}\""));
+        assertThat(submit.statusCode()).as(submit.body()).isEqualTo(200);
+        Await.until(Duration.ofSeconds(10), gid + " succeed", () -> "succeed".equals(status(gid)));
+        ScriptedBranches.Call first = branches.calls(gid).get(0);
+        assertThat(first.receivedNanos() - before).as("the submit's delay").isGreaterThanOrEqualTo(1_900_000_000L);
+        assertThat(first.headers().get("X-tenant")).as("the submit's branch_headers: " + first.headers())
+                .containsExactly("t1");
+    }
 }
