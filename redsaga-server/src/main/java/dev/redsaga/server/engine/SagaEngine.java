@@ -17,6 +17,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,9 @@ public final class SagaEngine implements AutoCloseable {
     /** What a pass may take beyond its interval before its loop counts as stopped: the store's timeouts and more. */
     private static final long LOOP_SLACK_MS = 30_000;
     private static final int MAX_CAS_TRIES = 8;
+    /** Registrations of one transaction take turns on this instance; other writers are rarer, and retried more. */
+    private static final int MAX_REGISTER_TRIES = 64;
+    private final Lock[] registrationTurns = newLocks(64);
 
     private final TransactionStore store;
     private final EngineOptions options;
@@ -310,7 +315,30 @@ public final class SagaEngine implements AutoCloseable {
      */
     public void registerBranch(String gid, String branchId, String confirm, String cancel, String data,
             int maxChars) {
-        for (int i = 0; i < MAX_CAS_TRIES; i++) {
+        // Registrations of one transaction take turns here (a fan-out registers its branches at once): each is one
+        // read and one compare-and-set, and only a write by another instance or the engine can make it try again.
+        Lock turn = registrationTurns[Math.floorMod(gid.hashCode(), registrationTurns.length)];
+        boolean mine;
+        try {
+            mine = turn.tryLock(options.permitWaitMs(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            mine = false;
+        }
+        if (!mine) {
+            throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "branches of " + gid
+                    + " are being registered by many callers at once; nothing was done: register the branch again");
+        }
+        try {
+            registerBranchInTurn(gid, branchId, confirm, cancel, data, maxChars);
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private void registerBranchInTurn(String gid, String branchId, String confirm, String cancel, String data,
+            int maxChars) {
+        for (int i = 0; i < MAX_REGISTER_TRIES; i++) {
             TransactionRecord r = find(gid);
             SagaDefinition def = definitionOf(r);
             if (!def.type().registersBranches() || r.status() != TransStatus.PREPARED) {
@@ -339,8 +367,17 @@ public final class SagaEngine implements AutoCloseable {
                 return;
             }
         }
-        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
-                + " kept changing; register the branch again");
+        // contention is no business failure (409 would abort the transaction at DTM's clients): retryable, 503
+        throw new CommandRefusedException(CommandRefusedException.Reason.BUSY, "transaction " + gid
+                + " kept changing under other writers; nothing was done: register the branch again");
+    }
+
+    private static Lock[] newLocks(int n) {
+        Lock[] locks = new Lock[n];
+        for (int i = 0; i < n; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        return locks;
     }
 
     /** Takes a drive permit, waiting at most {@code permitWaitMs}; false if none came free. */
