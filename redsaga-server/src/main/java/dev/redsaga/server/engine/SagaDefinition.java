@@ -45,12 +45,15 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
     private static final int MAX_HEADERS = 32;
     private static final int MAX_HEADER_VALUE = 4_096;
     /**
-     * Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, who the caller is, and the
-     * deadline the coordinator sets itself.
+     * Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, who the caller is (the client
+     * address headers proxies set and services trust), the method (its override headers), and the deadline the
+     * coordinator sets itself.
      */
     private static final java.util.Set<String> RESERVED_HEADERS = java.util.Set.of("host", "content-length",
             "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "content-type",
-            "forwarded", "via", BranchDeadline.HEADER.toLowerCase(java.util.Locale.ROOT));
+            "forwarded", "via", "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
+            "fastly-client-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method",
+            "x-method-override", BranchDeadline.HEADER.toLowerCase(java.util.Locale.ROOT));
 
     public int size() {
         return steps.size();
@@ -141,8 +144,9 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                 throw new InvalidTransactionException("branch_headers may not set " + h.getKey() + ": the coordinator "
                         + "sets the request's framing and routing headers itself");
             }
-            if (h.getValue() == null || h.getValue().indexOf('\r') >= 0 || h.getValue().indexOf('\n') >= 0) {
-                throw new InvalidTransactionException("branch_headers['" + h.getKey() + "'] must be a one-line string");
+            if (h.getValue() == null || h.getValue().chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+                throw new InvalidTransactionException("branch_headers['" + h.getKey() + "'] must be a one-line string "
+                        + "without control characters");
             }
         }
         SagaCustomData custom = parseCustomData(r.customData());

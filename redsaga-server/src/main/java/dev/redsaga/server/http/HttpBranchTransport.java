@@ -1,7 +1,7 @@
 package dev.redsaga.server.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.protocol.BranchDeadline;
-import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
@@ -218,7 +218,8 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
             pass.finished(resp.getStatus() >= 500 ? Destination.Verdict.FAILED : Destination.Verdict.ANSWERED);
             String body = resp.getContentAsString();
             Outcome outcome = Outcome.classify(resp.getStatus(), body);
-            return new Result(outcome, outcome == Outcome.SUCCESS ? null : "HTTP " + resp.getStatus() + messageOf(body));
+            return new Result(outcome, outcome == Outcome.SUCCESS ? null : "HTTP " + resp.getStatus()
+                    + messageOf(resp.getStatus(), body));
         });
     }
 
@@ -227,19 +228,32 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
     }
 
     /**
-     * What is kept of a branch's answer: the protocol's own {@code message} when the body is a DTM reply, printable
-     * and short; nothing of any other body (it could be anything the URL returns, secrets included).
+     * What is kept of a branch's answer: the protocol's own words when the body is a DTM reply — its {@code message}
+     * when it has a {@code dtm_result}, or the text of DTM's error form {@code {"error": ...}} on a 409, 425 or 500 —
+     * printable and short; nothing of any other body, even one with a {@code message} field (it could be anything
+     * the URL returns: a Kubernetes API's "forbidden: token=...", say).
      */
-    static String messageOf(String body) {
+    static String messageOf(int status, String body) {
         if (body == null || body.isEmpty() || body.charAt(0) != '{') {
             return "";
         }
         try {
-            DtmReply reply = WireJson.mapper().readValue(body, DtmReply.class);
-            if (reply.message() == null) {
-                return reply.dtmResult() == null ? "" : ": " + reply.dtmResult();
+            JsonNode reply = WireJson.mapper().readTree(body);
+            if (reply == null || !reply.isObject()) {
+                return "";
             }
-            return ": " + RemoteText.printable(reply.message(), MAX_DETAIL);
+            JsonNode result = reply.get("dtm_result");
+            if (result != null && result.isTextual()) {
+                JsonNode message = reply.get("message");
+                return message != null && message.isTextual()
+                        ? ": " + RemoteText.printable(message.asText(), MAX_DETAIL) : ": " + result.asText();
+            }
+            JsonNode error = reply.get("error");
+            if ((status == 409 || status == 425 || status == 500) && reply.size() == 1 && error != null
+                    && error.isTextual()) {
+                return ": " + RemoteText.printable(error.asText(), MAX_DETAIL);
+            }
+            return "";
         } catch (java.io.IOException | RuntimeException e) {
             return "";
         }

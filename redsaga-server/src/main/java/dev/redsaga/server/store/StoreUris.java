@@ -15,4 +15,24 @@ public final class StoreUris {
         }
         return uri.replaceAll("(//|,)[^@/,?]*@", "$1***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
+
+    /**
+     * {@code text} — a driver's message, say — without any password {@code uri} carries: drivers that cannot parse a
+     * URI echo parts of it ("Incorrect port value : sekret@127.0.0.1"), so redacting the URI alone is not enough.
+     */
+    public static String scrub(String text, String uri) {
+        if (text == null || uri == null) {
+            return text;
+        }
+        String out = text;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?://|,)[^@/,?:]*:([^@/,?]+)@|(?i)password=([^&;]+)")
+                .matcher(uri);
+        while (m.find()) {
+            String secret = m.group(1) != null ? m.group(1) : m.group(2);
+            if (secret != null && !secret.isEmpty()) {
+                out = out.replace(secret, "***");
+            }
+        }
+        return out;
+    }
 }

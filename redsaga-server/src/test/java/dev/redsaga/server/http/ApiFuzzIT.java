@@ -66,6 +66,36 @@ class ApiFuzzIT {
         }
     }
 
+    /**
+     * Branch URLs that would leave their path or lose the protocol's query string, written every way a fuzzer finds:
+     * dot segments plain, percent-encoded in any case, with encoded slashes; fragments with anything after them.
+     * Every one is refused at submit, and nothing is stored (the second attack sent some of them raw).
+     */
+    @Property
+    void urlsThatLeaveTheirPathOrDropTheQueryAreRefused(@ForAll("escapingUrls") String url) throws Exception {
+        String gid = "fz-url-" + SEQ.incrementAndGet();
+        String body = "{\"gid\":" + quote(gid) + ",\"trans_type\":\"saga\",\"steps\":[{\"action\":" + quote(url)
+                + "}],\"payloads\":[\"{}\"]}";
+        Answer r = send("POST", "/api/dtmsvr/submit", "application/json", null, body);
+        assertThat(r.status()).as("%s -> %s", url, r.head()).isEqualTo(400);
+        assertThat(server.store().find(gid)).as("refused, yet stored: %s", url).isEmpty();
+    }
+
+    @Provide
+    Arbitrary<String> escapingUrls() {
+        Arbitrary<String> dot = Arbitraries.of(".", "%2e", "%2E");
+        Arbitrary<String> dots = Combinators.combine(dot, dot).as((a, b) -> a + b);
+        Arbitrary<String> slash = Arbitraries.of("/", "%2f", "%2F");
+        Arbitrary<String> tail = Arbitraries.strings().withCharRange('a', 'z').ofMaxLength(12);
+        Arbitrary<String> dotSegment = Combinators.combine(slash, Arbitraries.oneOf(dot, dots), slash, tail)
+                .as((s1, d, s2, t) -> "http://127.0.0.1:1/ok" + s1 + d + s2 + t);
+        Arbitrary<String> lastSegment = Combinators.combine(slash, dots)
+                .as((s1, d) -> "http://127.0.0.1:1/ok" + s1 + d);
+        Arbitrary<String> fragment = Arbitraries.oneOf(junk(), tail, Arbitraries.of("@169.254.169.254/", "", "x?y=1"))
+                .map(f -> "http://127.0.0.1:1/ok#" + f);
+        return Arbitraries.oneOf(dotSegment, lastSegment, fragment);
+    }
+
     private record Answer(int status, String head) {
     }
 
@@ -116,7 +146,8 @@ class ApiFuzzIT {
         Arbitrary<String> query = Arbitraries.oneOf(
                 Arbitraries.of("gid=", "gid=%", "gid=%zz", "limit=0", "limit=-1", "limit=99999999999", "limit=x",
                         "position=:", "position=abc", "position=1:", "position=-9:x", "status=done", "status=",
-                        "status=succeed&limit=1001", "&&&", "gid=a%0Ab"),
+                        "status=succeed&limit=1001", "&&&", "gid=a%0Ab", "limit=1000", "gidPrefix=zzz&limit=1000",
+                        "gidPrefix=%25&limit=1000", "gidPrefix=_&limit=25"),
                 junk().map(s -> "gid=" + s)).injectNull(0.5);
         Arbitrary<Attempt> saga = Combinators.combine(method, route, contentType, origin, query, sagaBody())
                 .as((m, rt, ct, o, q, gb) -> new Attempt(m, rt, q, ct, o, gb.get(1), gb.get(0)));
@@ -133,7 +164,8 @@ class ApiFuzzIT {
                 Arbitraries.strings().withChars("\u0000\n\r\t\"\\{}[]:,%<>'&").ofMaxLength(20),
                 Arbitraries.strings().withCharRange('a', 'z').ofLength(300),
                 Arbitraries.of("http://169.254.169.254/", "http://[::1]:1/", "javascript:alert(1)", "http://", "://",
-                        "http://127.0.0.1:1/x", "http://a b/", "ftp://x/"));
+                        "http://127.0.0.1:1/x", "http://a b/", "ftp://x/", "http://127.0.0.1:1/ok/../admin",
+                        "http://127.0.0.1:1/ok/%2e%2e/admin", "http://127.0.0.1:45100#@169.254.169.254/"));
     }
 
     /** Bodies that are not JSON objects at all, or barely. */
@@ -155,7 +187,8 @@ class ApiFuzzIT {
                 "true", "[]", "{}", "31536001");
         Arbitrary<String> stepsCount = Arbitraries.of("0", "1", "2", "100");
         Arbitrary<String> headers = Arbitraries.of("{}", "{\"Host\":\"x\"}", "{\"X-A\":\"a\\r\\nb\"}", "{\"\":\"x\"}",
-                "{\"X-Ok\":\"fine\"}", "[]", "\"h\"", "{\"Connection\":\"close\"}");
+                "{\"X-Ok\":\"fine\"}", "[]", "\"h\"", "{\"Connection\":\"close\"}", "{\"X-Real-IP\":\"1.2.3.4\"}",
+                "{\"X-A\":\"a\\u0000b\"}", "{\"X-A\":\"a\\u007fb\"}", "{\"X-HTTP-Method-Override\":\"DELETE\"}");
         Arbitrary<String> custom = Arbitraries.of("null", "\"\"", "\"{\\\"orders\\\":{\\\"1\\\":[0]},"
                 + "\\\"concurrent\\\":true}\"", "\"{\\\"orders\\\":{\\\"0\\\":[0]}}\"", "\"not json\"", "5",
                 "\"{\\\"orders\\\":{\\\"9\\\":[99]},\\\"concurrent\\\":true}\"");

@@ -74,11 +74,16 @@ class BranchUrlPolicyIT {
     @Test
     void sagasMayNotSetFramingOrRoutingHeaders() {
         for (String header : new String[] {"Host", "Content-Length", "Transfer-Encoding", "Connection",
-                "X-Forwarded-For", "Forwarded", "Proxy-Authorization", "Redsaga-Deadline"}) {
+                "X-Forwarded-For", "Forwarded", "Proxy-Authorization", "Redsaga-Deadline", "X-Real-IP",
+                "True-Client-IP", "X-Client-IP", "X-HTTP-Method-Override"}) {
             String gid = client.newGid();
             assertThatThrownBy(() -> client.saga(gid).step(branches.url("/h"), "", "{}").branchHeader(header, "x")
                     .submit()).as(header).isInstanceOfSatisfying(RedsagaException.class,
                             e -> assertThat(e.getMessage()).contains("branch_headers may not set " + header));
+        }
+        for (String value : new String[] {"a\u0000b", "a\u007fb", "a\u001bb"}) {
+            assertThat(status(() -> client.saga(client.newGid()).step(branches.url("/h"), "", "{}")
+                    .branchHeader("X-Tenant", value).submit())).as("a control character").isEqualTo(400);
         }
         String gid = client.newGid();
         assertThat(client.saga(gid).step(branches.url("/" + gid), "", "{}").branchHeader("Authorization", "Bearer t")
@@ -101,6 +106,21 @@ class BranchUrlPolicyIT {
                 0));
         client.saga(refused).step(branches.url("/" + refused + "/a"), "", "{}").waitResult().submit();
         assertThat(client.query(refused).transaction().rollbackReason()).contains("HTTP 409: out of stock");
+
+        // a body with a message that is no DTM reply (a Kubernetes API's, say): its message is not kept
+        String foreign = client.newGid();
+        Answer kube = new Answer(403, "{\"kind\":\"Status\",\"message\":\"secrets is forbidden: token=eyJhbGci\"}", 0);
+        branches.script("/" + foreign + "/a", kube, kube);
+        client.saga(foreign).step(branches.url("/" + foreign + "/a"), "", "{}").retryLimit(1).submit();
+        Await.until(Duration.ofSeconds(10), foreign + " to fail",
+                () -> client.query(foreign).transaction().status() == TransStatus.FAILED);
+        assertThat(client.query(foreign).transaction().rollbackReason()).contains("HTTP 403")
+                .doesNotContain("token", "forbidden");
+        // DTM's error form on a 409 is kept
+        String dtmError = client.newGid();
+        branches.script("/" + dtmError + "/a", new Answer(409, "{\"error\":\"out of stock\"}", 0));
+        client.saga(dtmError).step(branches.url("/" + dtmError + "/a"), "", "{}").waitResult().submit();
+        assertThat(client.query(dtmError).transaction().rollbackReason()).contains("HTTP 409: out of stock");
 
         String forged = client.newGid();
         branches.script("/" + forged + "/a", new Answer(409,

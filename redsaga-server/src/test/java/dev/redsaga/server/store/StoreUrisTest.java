@@ -28,4 +28,16 @@ class StoreUrisTest {
         assertThatThrownBy(() -> StoreFactory.open("mongodb://u:hunter2@x"))
                 .isInstanceOf(StoreException.class).hasMessageNotContaining("hunter2");
     }
+
+    /**
+     * A driver that cannot parse a URI echoes parts of it: MariaDB's, given user:password@host (which it does not
+     * take), said "Incorrect port value : sekret6@127.0.0.1".
+     */
+    @Test
+    void aDriversMessageDoesNotShowThePasswordEither() {
+        assertThatThrownBy(() -> StoreFactory.open("jdbc:mariadb://root:sekret6@127.0.0.1:3306/test"))
+                .isInstanceOf(StoreException.class).hasMessageNotContaining("sekret6").hasNoCause();
+        assertThat(StoreUris.scrub("bad value sekret6@h and hunter2", "jdbc:x://u:sekret6@h/db?password=hunter2"))
+                .isEqualTo("bad value ***@h and ***");
+    }
 }

@@ -122,7 +122,11 @@ public final class JdbcTransactionStore implements TransactionStore {
         try {
             ds = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw new StoreException("cannot connect to " + label + ": " + StoreException.rootMessage(e), e);
+            // the driver's words, without the password a URI it could not parse may leave in them; and not the cause
+            // itself, whose messages a log would print whole
+            String why = StoreUris.scrub(StoreException.rootMessage(e), jdbcUrl);
+            throw new StoreException("cannot connect to " + label + ": "
+                    + (password == null ? why : why.replace(password, "***")));
         }
         JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, label, retention.toMillis());
         try {
