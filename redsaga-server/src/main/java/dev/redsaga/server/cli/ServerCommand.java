@@ -82,7 +82,8 @@ public final class ServerCommand implements Callable<Integer> {
     Duration driveWait;
 
     @Option(names = "--max-connections", defaultValue = "10000",
-            description = "open client connections at most; more wait to be accepted (default: ${DEFAULT-VALUE})")
+            description = "open client connections at most; more wait to be accepted; one address holds half of them "
+                    + "at most, and a request head must arrive within 10 s (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
     @Option(names = "--store-pool", defaultValue = "16", description = {"connections to a JDBC store (default: "

@@ -119,6 +119,8 @@ public final class HttpEndpoint implements AutoCloseable {
         server.addConnector(connector);
         // beyond the limit Jetty stops accepting: new connections wait in the kernel's backlog, not in our memory
         server.addBean(new NetworkConnectionLimit(maxConnections, connector));
+        // and no address holds more than half of them, nor a connection while it dribbles a request head
+        connector.addBean(new SlowClientGuard(connector.getScheduler(), Math.max(1, maxConnections / 2)));
         server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {

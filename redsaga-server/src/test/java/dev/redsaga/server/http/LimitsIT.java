@@ -8,17 +8,27 @@ import dev.redsaga.client.RedsagaException;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransView;
 import dev.redsaga.server.RedsagaServer;
+import dev.redsaga.server.config.AccessPolicy;
+import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.testing.Await;
-import dev.redsaga.server.testing.ScriptedBranches;
 import dev.redsaga.server.testing.ScriptedBranches.Answer;
+import dev.redsaga.server.testing.ScriptedBranches;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -135,6 +145,69 @@ class LimitsIT {
                 assertThat(v.payloads()).isNull();
                 assertThat(v.steps()).isNull();
             }
+        }
+    }
+
+    /**
+     * Slowloris: clients that open connections and dribble their request heads (one header line now and then, as
+     * the second attack did every 25 s) hold at most half of the connections, and each for at most the head
+     * deadline; the probes of another client are answered meanwhile. (Twenty such sockets kept the probes
+     * unanswered for 95 s before.)
+     */
+    @Test
+    void slowHeadsHoldNeitherEveryConnectionNorAnyForLong() throws Exception {
+        InetAddress attacker = InetAddress.getByName("127.0.0.2");
+        try (RedsagaServer small = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
+                "h2:mem:slowloris-" + UUID.randomUUID(), EngineOptions.defaults(), 64 * 1024, "slowloris",
+                AccessPolicy.open(), BranchUrlPolicy.defaults(), 20))) {
+            List<Socket> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    Socket s = new Socket(InetAddress.getLoopbackAddress(), small.port(), attacker, 0);
+                    s.setSoTimeout(20_000);
+                    s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                    slow.add(s);
+                }
+                long start = System.nanoTime();
+                // the probe, from another address, is answered at once although every slow socket was opened
+                HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(small.baseUrl() + "/health/live")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(live.statusCode()).isEqualTo(200);
+                // a header line every second keeps no connection past the head deadline
+                int closed = 0;
+                for (Socket s : slow) {
+                    if (closedWhileDribbling(s, start)) {
+                        closed++;
+                    }
+                }
+                assertThat(System.nanoTime() - start).as("all closed within the head deadline and a margin")
+                        .isLessThan(TimeUnit.SECONDS.toNanos(15));
+                assertThat(closed).isEqualTo(20);
+            } finally {
+                for (Socket s : slow) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** Sends a header line a second until the server closes {@code s} (true) or 15 s from {@code start} passed. */
+    private static boolean closedWhileDribbling(Socket s, long start) {
+        try {
+            s.setSoTimeout(1_000);
+            while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15)) {
+                s.getOutputStream().write("X-Slow: 1\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                try {
+                    return s.getInputStream().read() < 0; // closed; a byte would be an answer to a head never sent
+                } catch (SocketTimeoutException e) {
+                    // still open: dribble on
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the server
         }
     }
 }
