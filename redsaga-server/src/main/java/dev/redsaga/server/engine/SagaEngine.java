@@ -424,7 +424,8 @@ public final class SagaEngine implements AutoCloseable {
 
     /**
      * Aborts a transaction: a prepared saga fails at once (nothing ran); a submitted one moves to aborting — which
-     * fences off whoever drives it now — and is compensated here. A prepared TCC transaction moves to aborting and
+     * fences off whoever drives it now — and is compensated at once if nobody held it, else once the holder's lease
+     * ended (a call it sent may be in flight until then). A prepared TCC transaction moves to aborting and
      * every registered branch is cancelled (the client called their tries); a submitted one confirms and cannot be
      * aborted (DTM's rule). Aborting an aborting or failed one is a no-op.
      *
@@ -477,7 +478,14 @@ public final class SagaEngine implements AutoCloseable {
                     }
                     // the effects of whoever drove it so far are unknown here: compensate every step
                     Transaction t = load(r);
-                    if (startAborting(t, t.progress().asUncertain(), why)) {
+                    long now = clock.millis();
+                    if (r.owner() != null && r.nextDueAt() != null && r.nextDueAt() > now) {
+                        // held: a call may be in flight until the holder's lease ends (every call's deadline lies
+                        // within it). The write fences the holder now; the compensations wait for the lease.
+                        if (abortWhenDue(t, t.progress().asUncertain(), why, r.nextDueAt())) {
+                            return;
+                        }
+                    } else if (startAborting(t, t.progress().asUncertain(), why)) {
                         return;
                     }
                 }
@@ -505,6 +513,17 @@ public final class SagaEngine implements AutoCloseable {
             startDrive(new Transaction(aborting, t.definition(), p));
         }
         return true;
+    }
+
+    /**
+     * Moves {@code t} to aborting, released, due at {@code dueAt}: recovery (of whichever instance) compensates it
+     * then. The write moves the version, so its holder's next write fails and it stops.
+     */
+    private boolean abortWhenDue(Transaction t, SagaProgress progress, String why, long dueAt) {
+        TransactionRecord r = t.record();
+        TransactionRecord aborting = r.next(TransStatus.ABORTING,
+                ProgressCodec.encode(progress.releasedAt(r.version() + 1)), null, dueAt, clock.millis(), why);
+        return store.compareAndSet(aborting);
     }
 
     /**

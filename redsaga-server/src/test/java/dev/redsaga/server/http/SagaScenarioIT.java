@@ -263,6 +263,31 @@ class SagaScenarioIT {
                 path(gid, "b-undo") + " compensate", path(gid, "a-undo") + " compensate");
     }
 
+    /**
+     * An operator's abort of a running saga whose action is in flight: the abort fences the holder at once, but no
+     * compensation is sent before that call has had its deadline (compensating while the action may still commit is
+     * safe only behind the barrier). Before, the compensation went out 70 ms after the abort, mid-action.
+     */
+    @Test
+    void anAbortCompensatesOnlyAfterTheActionInFlightHadItsDeadline() {
+        String gid = client.newGid();
+        branches.script(path(gid, "b"), Answer.stall(800));
+        threeSteps(gid).submit();
+        Await.until(Duration.ofSeconds(5), "b called", () -> branches.trace(gid).contains(path(gid, "b") + " action"));
+
+        client.abort(gid);
+
+        awaitStatus(gid, TransStatus.FAILED);
+        ScriptedBranches.Call action = branches.calls(gid).stream().filter(c -> c.path().equals(path(gid, "b")))
+                .findFirst().orElseThrow();
+        ScriptedBranches.Call undo = branches.calls(gid).stream().filter(c -> c.path().equals(path(gid, "b-undo")))
+                .findFirst().orElseThrow();
+        assertThat(Duration.ofNanos(undo.receivedNanos() - action.receivedNanos()))
+                .as("b's compensation after b's answer").isGreaterThanOrEqualTo(Duration.ofMillis(800));
+        assertThat(branches.trace(gid)).endsWith(path(gid, "c-undo") + " compensate",
+                path(gid, "b-undo") + " compensate", path(gid, "a-undo") + " compensate");
+    }
+
     @Test
     void preparedSagaRunsOnlyAfterSubmit() {
         String gid = client.newGid();
