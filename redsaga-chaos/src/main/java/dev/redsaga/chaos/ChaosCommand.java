@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
         description = {"Run purchase sagas against real processes on 127.0.0.1 (three coordinators sharing a store, "
                 + "the order and stock services, a fault proxy in front of each service) while injecting faults; "
                 + "then heal everything, wait for every saga to end and audit the databases and the store.",
-            "Scenarios: kill-coordinator, pause-coordinator, restart-services, restart-redis, network, mixed. "
+            "Scenarios: kill-coordinator, pause-coordinator, restart-services, restart-redis, network, "
+                + "out-of-memory, mixed. "
                 + "Needs PostgreSQL (and MariaDB for --db mariadb) on their local ports and redis-server on the "
                 + "PATH (the suite runs its own, with AOF, on a spare port).",
             "Exit code 1 if any acknowledged saga was lost, any invariant broken or any saga left pending."})

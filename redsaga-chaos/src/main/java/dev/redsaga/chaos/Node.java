@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Node implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 60_000;
+    /** Each JVM's heap: small, as on a crowded host, which is what the out-of-memory scenario leans on. */
+    static final String HEAP = "192m";
 
     private final String name;
     private final List<String> command;
@@ -41,7 +43,9 @@ final class Node implements AutoCloseable {
     /** A JVM running {@code mainClass} from this process's class path (the runnable jar, or a test's classes). */
     static Node java(String name, String mainClass, List<String> args, List<Integer> ports, Path log) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+UseSerialGC", "-Xss512k",
+        // as the launcher runs it: an OutOfMemoryError ends the process, and the supervisor starts it again
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError",
+                "-XX:+UseSerialGC", "-Xss512k",
                 // Netty (inside Lettuce) reaches for sun.misc.Unsafe; allow it quietly, as the launcher does
                 "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.leakDetection.level=disabled",
                 "-cp", System.getProperty("java.class.path"), mainClass));
@@ -116,6 +120,14 @@ final class Node implements AutoCloseable {
         ExitedWhileStarting(String message) {
             super(message);
         }
+    }
+
+    /** Waits up to {@code ms} for the process to end by itself; its exit code, or -1 if it still runs. */
+    synchronized int awaitExit(long ms) throws InterruptedException {
+        if (process == null) {
+            return -1;
+        }
+        return process.waitFor(ms, TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
     /** kill -9: no shutdown hook runs, nothing is handed back. */

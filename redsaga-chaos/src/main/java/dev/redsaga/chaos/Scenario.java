@@ -18,7 +18,10 @@ enum Scenario {
             + "(Redis store only)"),
     NETWORK("between coordinators and services: latency up to 30 ms per chunk, 2% of chunks reset, "
             + "1% of requests black-holed"),
-    MIXED("all of the above at once");
+    OUT_OF_MEMORY("a random coordinator sent 400 requests of 1 MB that stop short of their end, until its "
+            + Node.HEAP + " heap runs out and it exits (-XX:+ExitOnOutOfMemoryError, as the launcher runs it); "
+            + "restarted 0.5 s later"),
+    MIXED("the kills, pauses, restarts and network faults above, all at once");
 
     static final FaultProxy.Faults NETWORK_FAULTS = new FaultProxy.Faults(30, 0.02, 0.01);
 
@@ -58,6 +61,12 @@ enum Scenario {
             case RESTART_SERVICES -> List.of(restart(cluster.services(), 3_000));
             case RESTART_REDIS -> List.of(restart(cluster.redis(), 3_000));
             case NETWORK -> List.of();
+            case OUT_OF_MEMORY -> List.of(new Fault(1_000, random -> {
+                Node n = anyCoordinator(cluster, random);
+                OutOfMemory.flood(n);
+                Thread.sleep(500);
+                n.ensureStarted();
+            }));
             case MIXED -> {
                 var all = new java.util.ArrayList<>(List.of(killCoordinator(cluster),
                         pauseCoordinator(cluster, leaseMs), restart(cluster.services(), 3_000)));

@@ -53,7 +53,7 @@ class ChaosIT {
         Map<String, JsonNode> byScenario = new HashMap<>();
         run.scenarios().forEach(s -> byScenario.put(s.get("scenario").asText(), s));
         List<String> expected = new ArrayList<>(List.of("kill-coordinator", "pause-coordinator", "restart-services",
-                "network", "mixed"));
+                "network", "out-of-memory", "mixed"));
         if (store.equals("redis")) {
             expected.add("restart-redis");
         }

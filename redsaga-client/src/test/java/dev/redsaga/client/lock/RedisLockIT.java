@@ -270,7 +270,9 @@ class RedisLockIT {
         long released = System.nanoTime();
         held.release();
         LockLease lease = next.get(2, TimeUnit.SECONDS);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released)).isLessThan(500);
+        // soon after the release, not at the end of the holder's 10 s lease: the waiter retries at most 50 ms apart;
+        // the bound leaves room for a loaded box (it was 500 ms, a figure a busy CI machine can move)
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released)).isLessThan(3_000);
         assertThat(lease.fencingToken()).isGreaterThan(held.fencingToken());
         lease.close();
     }

@@ -150,7 +150,16 @@ class MetricsIT {
     void theBacklogIsReadFromTheStoreWhenScrapedAndIsNaNWhenTheStoreFails() throws Exception {
         FaultyStore faulty = h2();
         try (RedsagaServer server = start(faulty, 3_600_000)) {
-            Thread.sleep(200); // the first recovery pass, at start, is over
+            // the first recovery pass, at start, is over (waited for, not slept for: on a slow box it came later
+            // and claimed the orphans below)
+            Await.until(Duration.ofSeconds(10), "the first recovery pass", () -> {
+                try {
+                    return samples(scrape(server, METRICS).body()).getOrDefault(
+                            "redsaga_store_calls_seconds_count{call=\"claim_due\",outcome=\"ok\"}", 0.0) >= 1;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             long now = System.currentTimeMillis();
             for (int i = 0; i < 3; i++) {
                 // left by an instance that died an hour ago: due since, nobody drives it

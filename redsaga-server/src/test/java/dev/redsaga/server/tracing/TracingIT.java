@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.RedsagaServer;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.config.StoreFactory;
@@ -120,9 +121,13 @@ class TracingIT {
             assertThat(callsOf(b, "untraced", 2)).allSatisfy(c -> assertThat(header(c, "traceparent")).isNull());
             assertThat(callsOf(b, "badly-traced", 2)).allSatisfy(c -> assertThat(header(c, "traceparent")).isNull());
 
-            // the same saga sent again from another span is the same saga, not another one under its gid
-            assertThat(submit(server, saga(b, "traced"), "00-" + TRACE + "-1111111111111111-01", null).statusCode())
-                    .isEqualTo(200);
+            // the same saga sent again from another span is the same saga, not another one under its gid: it failed,
+            // so it cannot be submitted (409, as DTM), rather than a gid taken by a different transaction (400)
+            Await.until(Duration.ofSeconds(10), "traced to fail", () -> store.find("traced")
+                    .map(r -> r.status() == TransStatus.FAILED).orElse(false));
+            HttpResponse<String> again = submit(server, saga(b, "traced"), "00-" + TRACE + "-1111111111111111-01", null);
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+            assertThat(again.body()).contains("cannot be submitted").doesNotContain("different transaction");
         }
     }
 
