@@ -1,7 +1,13 @@
 package dev.redsaga.server.store;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /** Store URIs as they may be shown: in logs, errors and answers, never with a password. */
 public final class StoreUris {
+    /** The password of a {@code user:password@} (group 1) or of a {@code password=} parameter (group 2). */
+    private static final Pattern SECRET = Pattern.compile("(?://|,)[^@/,?:]*:([^@/,?]+)@|(?i)password=([^&;]+)");
+
     private StoreUris() {
     }
 
@@ -25,8 +31,7 @@ public final class StoreUris {
             return text;
         }
         String out = text;
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?://|,)[^@/,?:]*:([^@/,?]+)@|(?i)password=([^&;]+)")
-                .matcher(uri);
+        Matcher m = SECRET.matcher(uri);
         while (m.find()) {
             String secret = m.group(1) != null ? m.group(1) : m.group(2);
             if (secret != null && !secret.isEmpty()) {

@@ -126,7 +126,7 @@ public final class JdbcTransactionStore implements TransactionStore {
             // itself, whose messages a log would print whole
             String why = StoreUris.scrub(StoreException.rootMessage(e), jdbcUrl);
             throw new StoreException("cannot connect to " + label + ": "
-                    + (password == null ? why : why.replace(password, "***")));
+                    + (password == null || password.isEmpty() ? why : why.replace(password, "***")));
         }
         JdbcTransactionStore store = new JdbcTransactionStore(ds, dialect, table, label, retention.toMillis());
         try {
