@@ -122,12 +122,19 @@ final class Node implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code ms} for the process to end by itself; its exit code, or -1 if it still runs. */
-    synchronized int awaitExit(long ms) throws InterruptedException {
-        if (process == null) {
+    /**
+     * Waits up to {@code ms} for the process to end by itself; its exit code, or -1 if it still runs. Waits without
+     * holding this node's lock, so a kill or a restart is not held up meanwhile.
+     */
+    int awaitExit(long ms) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p == null) {
             return -1;
         }
-        return process.waitFor(ms, TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        return p.waitFor(ms, TimeUnit.MILLISECONDS) ? p.exitValue() : -1;
     }
 
     /** kill -9: no shutdown hook runs, nothing is handed back. */

@@ -155,7 +155,7 @@ public final class BranchUrlPolicy {
         } catch (URISyntaxException e) {
             return new Admission("is not a valid URL", null);
         }
-        if (uri.getRawFragment() != null || url.indexOf('#') >= 0) {
+        if (url.indexOf('#') >= 0) { // in a URL that parses, '#' only ever starts the fragment
             return new Admission("has a fragment (#...): HTTP clients drop it, and the protocol's query string with "
                     + "it; remove it", null);
         }

@@ -306,7 +306,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
     }
 
     /** A short random name for a failure, shown to the caller and written to the log with the detail. */
-    private static String incident() {
+    static String incident() {
         return Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
     }
 

@@ -5,7 +5,6 @@ import dev.redsaga.protocol.WireJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -42,7 +41,7 @@ final class JsonErrorHandler extends ErrorHandler {
     private static byte[] body(int code, Throwable cause) {
         String text;
         if (code >= 500 && code != HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505) { // 505 is the caller's
-            String incident = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+            String incident = HttpApi.incident();
             log.error("HTTP {} answered by the server itself (incident {})", code, incident, cause);
             text = "internal error (incident " + incident + " in the coordinator's log)";
         } else {

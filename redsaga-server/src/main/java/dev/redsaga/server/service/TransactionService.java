@@ -177,12 +177,12 @@ public final class TransactionService {
         });
     }
 
-    /** Whether the store answers a read now (the readiness probe). */
     /** Whether the engine's background loops still run (see {@link SagaEngine#backgroundLoopsRunning}). */
     public boolean backgroundLoopsRunning() {
         return engine.backgroundLoopsRunning();
     }
 
+    /** Whether the store answers a read now (the readiness probe). */
     public boolean storeAnswers() {
         try {
             store.find("redsaga-readiness-probe");

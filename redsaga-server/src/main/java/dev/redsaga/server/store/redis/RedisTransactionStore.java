@@ -446,15 +446,13 @@ public final class RedisTransactionStore implements TransactionStore {
                 cursorCreated = (long) sv.getScore();
                 cursorGid = sv.getValue();
                 CompletionStage<List<KeyValue<String, String>>> read = reads.get(i);
-                Optional<TransactionSummary> r = read == null ? null // another gid prefix: not read
+                Optional<TransactionSummary> r = read == null ? Optional.empty() // another gid prefix: not read
                         : summary(sv.getValue(), call(() -> read, "list transactions"));
-                if (r == null) {
-                    // skipped
-                } else if (r.isEmpty()) {
+                if (read != null && r.isEmpty()) {
                     // gone without the sweep (a key expired by an older version of this store): drop the entry
                     String key = indexKey(shardOf(sv.getValue()), filter.status());
                     call(() -> redis.zrem(key, sv.getValue()), "list transactions");
-                } else if (filter.matches(r.get())) {
+                } else if (r.isPresent() && filter.matches(r.get())) {
                     page.add(r.get());
                     if (page.size() > limit) {
                         break;
