@@ -35,11 +35,6 @@ public enum TransType {
         return wire;
     }
 
-    /** Whether its branches are registered one by one while it is prepared (TCC, XA), not given with it. */
-    public boolean registersBranches() {
-        return this == TCC || this == XA;
-    }
-
     /** The type named {@code s}, or {@code null} if this coordinator runs no such type. */
     @JsonCreator
     public static TransType fromWire(String s) {

@@ -1,8 +1,5 @@
 package dev.redsaga.server.engine;
 
-import dev.redsaga.protocol.BranchOp;
-import dev.redsaga.protocol.TransType;
-
 /**
  * One call the engine decided to make: the action or the compensation of step {@code step} (0-based) — for a TCC
  * transaction, the confirm or the cancel of its branch; for XA, its commit or rollback — or a prepared message's
@@ -16,19 +13,5 @@ public record BranchCall(int step, boolean compensating) {
 
     public boolean isQueryPrepared() {
         return step < 0;
-    }
-
-    /** The {@code op} the call carries, as DTM names it for {@code type}. */
-    public BranchOp op(TransType type) {
-        if (isQueryPrepared()) {
-            return BranchOp.MSG;
-        }
-        if (type == TransType.XA) {
-            return compensating ? BranchOp.ROLLBACK : BranchOp.COMMIT;
-        }
-        if (type == TransType.TCC) {
-            return compensating ? BranchOp.CANCEL : BranchOp.CONFIRM;
-        }
-        return compensating ? BranchOp.COMPENSATE : BranchOp.ACTION;
     }
 }

@@ -21,6 +21,12 @@ public class CommandRefusedException extends RuntimeException {
         this.reason = reason;
     }
 
+    /** GID_TAKEN: the gid holds another transaction than the one sent. */
+    public static CommandRefusedException differentTransaction(String gid) {
+        return new CommandRefusedException(Reason.GID_TAKEN, "gid " + gid + " already holds a different transaction; "
+                + "use a new gid (GET /api/dtmsvr/newGid) for a new saga");
+    }
+
     public Reason reason() {
         return reason;
     }

@@ -9,6 +9,8 @@ import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
+import dev.redsaga.server.engine.kind.TransactionKind;
+import dev.redsaga.server.engine.kind.TransactionKinds;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -55,6 +57,11 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             "fastly-client-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method",
             "x-method-override", BranchDeadline.HEADER.toLowerCase(java.util.Locale.ROOT));
 
+    /** What this transaction's type does its own way. */
+    public TransactionKind kind() {
+        return TransactionKinds.of(type);
+    }
+
     public int size() {
         return steps.size();
     }
@@ -73,21 +80,9 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             throw new InvalidTransactionException("trans_type '" + r.transType()
                     + "' is not supported: redsaga runs \"saga\", \"tcc\", \"msg\" and \"xa\" transactions");
         }
+        TransactionKind kind = TransactionKinds.of(type);
         List<SagaStep> wireSteps = r.steps() == null ? List.of() : r.steps();
-        if (type == TransType.TCC && !wireSteps.isEmpty()) {
-            throw new InvalidTransactionException("a tcc transaction has no steps: register each branch with "
-                    + "POST registerBranch (its confirm and cancel URLs) before calling its try");
-        }
-        if (type == TransType.XA && !wireSteps.isEmpty()) {
-            throw new InvalidTransactionException("an xa transaction has no steps: each branch registers its URL with "
-                    + "POST registerBranch once its XA transaction is prepared");
-        }
-        if (type == TransType.SAGA && wireSteps.isEmpty()) {
-            throw new InvalidTransactionException("steps is required: give at least one {\"action\":url,\"compensate\":url}");
-        }
-        if (type == TransType.MSG && wireSteps.isEmpty()) {
-            throw new InvalidTransactionException("steps is required: give at least one {\"action\":url}");
-        }
+        kind.checkStepCount(wireSteps.size());
         if (wireSteps.size() > MAX_STEPS) {
             throw new InvalidTransactionException("steps has " + wireSteps.size() + " entries; at most " + MAX_STEPS
                     + " are allowed");
@@ -111,8 +106,9 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             if (s == null) {
                 throw new InvalidTransactionException("steps[" + i + "] is null: give {\"action\":url,\"compensate\":url}");
             }
-            if (type == TransType.MSG && s.compensate() != null && !s.compensate().isEmpty()) {
-                throw new InvalidTransactionException("steps[" + i + "].compensate is set, but a msg has no "
+            if (!kind.compensates() && s.compensate() != null && !s.compensate().isEmpty()) {
+                throw new InvalidTransactionException("steps[" + i + "].compensate is set, but a " + type.wire()
+                        + " has no "
                         + "compensation: each branch is called until it succeeds; leave compensate out");
             }
             if (s.action() != null && s.action().startsWith("topic://")) {
@@ -154,14 +150,12 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                 || (custom != null && Boolean.TRUE.equals(custom.concurrent()));
         List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
         Long delay = custom == null ? null : custom.delay();
-        if (delay != null && type != TransType.MSG) {
+        if (delay != null && !kind.backChecked()) {
             throw new InvalidTransactionException("custom_data.delay is only meaningful for a msg");
         }
-        String queryPrepared = type == TransType.MSG ? checkUrl(r.queryPrepared(), "query_prepared") : "";
+        String queryPrepared = kind.backChecked() ? checkUrl(r.queryPrepared(), "query_prepared") : "";
         SagaOptions options = new SagaOptions(
-                // DTM's default for a transaction that is not a saga: a prepared one must not wait for ever
-                seconds(r.timeoutToFail(), "timeout_to_fail",
-                        type == TransType.SAGA ? 0 : DEFAULT_PREPARED_TIMEOUT_MS),
+                seconds(r.timeoutToFail(), "timeout_to_fail", kind.defaultTimeoutToFailMs()),
                 requestTimeout(r.requestTimeout(), defaults),
                 seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
                 nonNegative(r.retryLimit(), "retry_limit"),
@@ -191,7 +185,8 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
      *                                     data, or one branch too many
      */
     public SagaDefinition withBranch(String branchId, String confirm, String cancel, String data) {
-        if (!type.registersBranches()) {
+        TransactionKind.Registration registration = kind().registration();
+        if (registration == null) {
             throw new InvalidTransactionException("transaction " + gid + " is a " + type.wire()
                     + "; only a tcc or xa transaction registers branches");
         }
@@ -200,10 +195,8 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             throw new InvalidTransactionException("branch_id '" + branchId + "' is invalid: use 1-64 of A-Z a-z 0-9 "
                     + "_ . : - (DTM's clients send 01, 02, ...)");
         }
-        Step step = type == TransType.XA
-                ? new Step(branchId, checkUrl(confirm, "url"), checkUrl(cancel, "url"), data == null ? "" : data)
-                : new Step(branchId, checkUrl(confirm, "confirm"), checkUrl(cancel, "cancel"),
-                        data == null ? "" : data);
+        Step step = new Step(branchId, checkUrl(confirm, registration.confirmField()),
+                checkUrl(cancel, registration.cancelField()), data == null ? "" : data);
         for (Step s : steps) {
             if (s.branchId().equals(branchId)) {
                 if (s.equals(step)) {

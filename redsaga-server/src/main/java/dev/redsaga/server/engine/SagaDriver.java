@@ -36,13 +36,13 @@ final class SagaDriver {
     private final TransactionStore store;
     private final BranchTransport transport;
     private final SagaMachine machine;
+    private final Planner planner;
     private final InstantSource clock;
     private final EngineScheduler scheduler;
     private final EngineOptions options;
     private final String owner;
     private final Hooks hooks;
     private final Set<Drive> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final Set<EngineMutant> mutants;
     private volatile boolean stopping;
 
     /** What the driver asks of its engine. */
@@ -53,12 +53,13 @@ final class SagaDriver {
         void ended(String gid, TransStatus status, DriveEnd end);
     }
 
-    SagaDriver(TransactionStore store, BranchTransport transport, SagaMachine machine, InstantSource clock,
-            EngineScheduler scheduler, EngineOptions options, String owner, Hooks hooks, Set<EngineMutant> mutants) {
-        this.mutants = mutants;
+    /** @param planner the machine's {@link SagaMachine#plan}, or a wrapper of it */
+    SagaDriver(TransactionStore store, BranchTransport transport, SagaMachine machine, Planner planner,
+            InstantSource clock, EngineScheduler scheduler, EngineOptions options, String owner, Hooks hooks) {
         this.store = store;
         this.transport = transport;
         this.machine = machine;
+        this.planner = planner;
         this.clock = clock;
         this.scheduler = scheduler;
         this.options = options;
@@ -174,16 +175,13 @@ final class SagaDriver {
                     }
                     return; // the last answer steps again
                 }
-                Plan plan = machine.plan(def, rec.status(), p, rec.createdAt(), now, inFlight);
+                Plan plan = planner.plan(def, rec.status(), p, rec.createdAt(), now, inFlight);
                 switch (plan) {
                     case Plan.Done done -> {
                         end(rec, DriveEnd.FINISHED);
                         return;
                     }
                     case Plan.Finish finish -> {
-                        if (!inFlight.isEmpty()) {
-                            return; // nothing is final while a call is in flight
-                        }
                         String reason = finish.reason() != null ? finish.reason() : rec.reason();
                         end(write(rec, finish.status(), p, false, null, reason, now), DriveEnd.FINISHED);
                         return;
@@ -199,20 +197,8 @@ final class SagaDriver {
                         rec = next;
                     }
                     case Plan.Abort abort -> {
-                        if (!inFlight.isEmpty()) {
-                            if (!mutants.contains(EngineMutant.NOT_AWAITING_IN_FLIGHT)) {
-                                return; // no compensation may start while an action is still in flight
-                            }
-                            for (BranchCall c : inFlight) {
-                                p = p.with(c, BranchState.PENDING); // EngineMutant: in-flight calls forgotten
-                            }
-                            inFlight.clear();
-                        }
-                        TransactionRecord next = mutants.contains(EngineMutant.COMPENSATE_BEFORE_ABORT_STORED)
-                                ? new TransactionRecord(rec.gid(), rec.transType(), TransStatus.ABORTING,
-                                        rec.definition(), rec.progress(), rec.version(), rec.owner(), rec.nextDueAt(),
-                                        rec.createdAt(), now, null, abort.reason()) // EngineMutant: not stored
-                                : write(rec, TransStatus.ABORTING, p, true, now + leaseMs(def), abort.reason(), now);
+                        TransactionRecord next = write(rec, TransStatus.ABORTING, p, true, now + leaseMs(def),
+                                abort.reason(), now);
                         if (next == null) {
                             end(null, DriveEnd.LOST);
                             return;
@@ -272,7 +258,7 @@ final class SagaDriver {
                 log.warn("compensation of {} branch {} answered FAILURE; it will be retried until it succeeds: {}",
                         def.gid(), branchId(def, a.call()), r.detail());
             } else {
-                log.debug("{} {} branch {}: {} {}", def.gid(), a.call().op(def.type()).wire(),
+                log.debug("{} {} branch {}: {} {}", def.gid(), def.kind().op(a.call()).wire(),
                         branchId(def, a.call()), r.outcome(), r.detail());
             }
         }
@@ -311,7 +297,7 @@ final class SagaDriver {
             return CompletableFuture.completedFuture(new BranchTransport.Result(Outcome.SUCCESS, null));
         }
         BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), def.type().wire(),
-                branchId(def, c), c.op(def.type()), payload, def.options().branchHeaders(),
+                branchId(def, c), def.kind().op(c), payload, def.options().branchHeaders(),
                 def.options().requestTimeoutMs(), attempt, maxWaitMs, def.options().traceParent(),
                 def.options().traceState());
         CompletableFuture<BranchTransport.Result> call;

@@ -3,6 +3,8 @@ package dev.redsaga.server.engine;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransType;
 import dev.redsaga.server.engine.DriveListener.DriveEnd;
+import dev.redsaga.server.engine.kind.TransactionKind;
+import dev.redsaga.server.engine.kind.TransactionKinds;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -10,7 +12,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,19 +63,16 @@ public final class SagaEngine implements AutoCloseable {
 
     public SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
             RandomGenerator random, EngineScheduler scheduler, String owner, DriveListener listener) {
-        this(store, transport, options, clock, random, scheduler, owner, listener, Set.of());
+        this(store, transport, options, clock, random, scheduler, owner, listener, UnaryOperator.identity());
     }
 
-    /** An engine built with deliberate bugs, for the simulator's proof that it finds them ({@link EngineMutant}). */
-    public static SagaEngine withMutants(TransactionStore store, BranchTransport transport, EngineOptions options,
-            InstantSource clock, RandomGenerator random, EngineScheduler scheduler, String owner,
-            DriveListener listener, Set<EngineMutant> mutants) {
-        return new SagaEngine(store, transport, options, clock, random, scheduler, owner, listener, Set.copyOf(mutants));
-    }
-
-    private SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
+    /**
+     * @param planning wraps the machine's plans before the drives ask them: identity in the server; the simulator
+     *                 wraps them with the known engine bugs it must find
+     */
+    public SagaEngine(TransactionStore store, BranchTransport transport, EngineOptions options, InstantSource clock,
             RandomGenerator random, EngineScheduler scheduler, String owner, DriveListener listener,
-            Set<EngineMutant> mutants) {
+            UnaryOperator<Planner> planning) {
         this.store = store;
         this.options = options;
         this.clock = clock;
@@ -81,9 +80,9 @@ public final class SagaEngine implements AutoCloseable {
         this.owner = owner;
         this.drivePermits = new Semaphore(options.maxConcurrentDrives());
         this.admission = new Admission(options.maxConcurrentDrives());
-        SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), options.preparedLifetimeMs(),
-                mutants);
-        this.driver = new SagaDriver(store, transport, machine, clock, scheduler, options, owner, new SagaDriver.Hooks() {
+        SagaMachine machine = new SagaMachine(new Backoff(options.retryCapMs(), random), options.preparedLifetimeMs());
+        this.driver = new SagaDriver(store, transport, machine, planning.apply(machine), clock, scheduler, options,
+                owner, new SagaDriver.Hooks() {
             @Override
             public void wakeAt(long dueAt, TransactionRecord released) {
                 admission.released(released.gid(), dueAt, clock.millis());
@@ -95,7 +94,7 @@ public final class SagaEngine implements AutoCloseable {
                 admission.driveEnded(gid, end);
                 listener.driveEnded(gid, status, end);
             }
-        }, mutants);
+        });
     }
 
     public String owner() {
@@ -198,17 +197,8 @@ public final class SagaEngine implements AutoCloseable {
                 return driveFor(new Transaction(fresh, def, SagaProgress.initial(def.size())), wait);
             }
             TransactionRecord stored = existing.get();
-            SagaDefinition run;
-            boolean message = def.type() == TransType.MSG && !stored.isRemoved()
-                    && def.type().wire().equals(stored.transType());
-            if (message) {
-                // DTM's clients send a message's options (delay, headers) with the submit: the same message, and
-                // what it runs with is the submit's
-                run = asSameMessage(definitionOf(stored), def);
-            } else {
-                requireSameBody(stored, definition);
-                run = def;
-            }
+            SagaDefinition storedDef = resentTo(stored, def);
+            SagaDefinition run = def.kind().resent(storedDef, def);
             if (stored.status() == TransStatus.FAILED || stored.status() == TransStatus.ABORTING) {
                 // DTM's rule: a failed or aborting transaction cannot be submitted (a 200 would say it runs)
                 throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, def.type().wire() + " "
@@ -218,7 +208,9 @@ public final class SagaEngine implements AutoCloseable {
             if (stored.status() == TransStatus.PREPARED) {
                 TransactionRecord next = stored.next(TransStatus.SUBMITTED, stored.progress(), owner,
                         now + leaseMs(run), now, null);
-                TransactionRecord submitted = message ? next.withDefinition(DefinitionCodec.encode(run)) : next;
+                // a message's submit brings its options: what runs is stored
+                TransactionRecord submitted = DefinitionCodec.sameButForTrace(storedDef, run) ? next
+                        : next.withDefinition(DefinitionCodec.encode(run));
                 if (store.compareAndSet(submitted)) {
                     driving = true;
                     return driveFor(load(submitted, run), wait);
@@ -273,7 +265,7 @@ public final class SagaEngine implements AutoCloseable {
             for (int i = 0; i < MAX_CAS_TRIES; i++) {
                 TransactionRecord r = find(gid);
                 SagaDefinition def = definitionOf(r);
-                if (!def.type().registersBranches()) {
+                if (!def.kind().registersBranches()) {
                     throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "transaction " + gid
                             + " is a " + def.type().wire() + ", not a tcc or xa transaction");
                 }
@@ -341,7 +333,7 @@ public final class SagaEngine implements AutoCloseable {
         for (int i = 0; i < MAX_REGISTER_TRIES; i++) {
             TransactionRecord r = find(gid);
             SagaDefinition def = definitionOf(r);
-            if (!def.type().registersBranches() || r.status() != TransStatus.PREPARED) {
+            if (!def.kind().registersBranches() || r.status() != TransStatus.PREPARED) {
                 // DTM's words: its clients show them
                 throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "no trans with gid: "
                         + gid + " status: prepared found (it is a " + def.type().wire() + ", " + r.status().wire()
@@ -406,15 +398,7 @@ public final class SagaEngine implements AutoCloseable {
                 now + timeout, now, now, null, null);
         Optional<TransactionRecord> existing = store.insertIfAbsent(fresh);
         if (existing.isPresent()) {
-            if (def.type().registersBranches()) {
-                // its branches are registered since: the same gid of the same type is the same prepare again
-                requireSameType(existing.get(), def);
-            } else if (def.type() == TransType.MSG && !existing.get().isRemoved()
-                    && def.type().wire().equals(existing.get().transType())) {
-                asSameMessage(definitionOf(existing.get()), def);
-            } else {
-                requireSameBody(existing.get(), definition);
-            }
+            def.kind().resent(resentTo(existing.get(), def), def);
             if (existing.get().status() != TransStatus.PREPARED) {
                 throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + def.gid()
                         + " is already " + existing.get().status().wire() + "; it cannot be prepared again");
@@ -440,8 +424,7 @@ public final class SagaEngine implements AutoCloseable {
         for (int i = 0; i < MAX_CAS_TRIES; i++) {
             TransactionRecord r = find(gid);
             TransType type = TransType.fromWire(r.transType());
-            boolean tcc = type != null && type.registersBranches(); // TCC and XA: abort rules alike
-            boolean msg = TransType.MSG.wire().equals(r.transType());
+            TransactionKind kind = TransactionKinds.of(type == null ? TransType.SAGA : type);
             switch (r.status()) {
                 case ABORTING, FAILED -> {
                     return;
@@ -449,7 +432,7 @@ public final class SagaEngine implements AutoCloseable {
                 case SUCCEEDED -> throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT,
                         "transaction " + gid + " already succeeded; it cannot be aborted");
                 case PREPARED -> {
-                    if (tcc) {
+                    if (kind.registersBranches()) {
                         // the client called tries: cancel every registered branch
                         Transaction t = load(r);
                         if (startAborting(t, t.progress(), why)) {
@@ -461,15 +444,9 @@ public final class SagaEngine implements AutoCloseable {
                     }
                 }
                 case SUBMITTED -> {
-                    if (msg) {
-                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "message " + gid
-                                + " is submitted: it calls every branch until it succeeds and cannot be aborted "
-                                + "(an operator's forceStop stops it)");
-                    }
-                    if (tcc) {
-                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, r.transType()
-                                + " transaction " + gid + " is submitted: it "
-                                + (type == TransType.XA ? "commits" : "confirms") + " every branch and cannot be aborted");
+                    String refusal = kind.submittedAbortRefusal(gid);
+                    if (refusal != null) {
+                        throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, refusal);
                     }
                     if (!operator) {
                         throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "saga " + gid
@@ -617,48 +594,30 @@ public final class SagaEngine implements AutoCloseable {
     }
 
     /**
-     * What a submit of message {@code submitted} runs when {@code stored} holds it already: the stored message with
-     * the submit's options (its delay), keeping the stored {@code query_prepared} if the submit has none.
+     * The stored definition of the transaction under a gid that {@code sent} also names, if it is of the same type
+     * and still stored; the type's kind then says whether {@code sent} is the same transaction.
      *
-     * @throws CommandRefusedException GID_TAKEN when the branches or payloads differ
+     * @throws CommandRefusedException GID_TAKEN when the gid ran once and was removed, or names another type
      */
-    private static SagaDefinition asSameMessage(SagaDefinition stored, SagaDefinition submitted) {
-        if (!stored.steps().equals(submitted.steps())) {
-            throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
-                    + " already holds a message with other branches or payloads; use a new gid (GET "
-                    + "/api/dtmsvr/newGid) for a new message");
-        }
-        SagaOptions o = submitted.options();
-        if (!o.queryPrepared().isEmpty() || stored.options().queryPrepared().isEmpty()) {
-            return submitted;
-        }
-        return new SagaDefinition(submitted.gid(), submitted.type(), submitted.steps(), new SagaOptions(
-                o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(),
-                o.concurrent(), stored.options().queryPrepared(), o.delayMs(), o.traceParent(), o.traceState()),
-                submitted.predecessors(), submitted.customData());
-    }
-
-    private void requireSameType(TransactionRecord stored, SagaDefinition def) {
-        if (stored.isRemoved() || !def.type().wire().equals(stored.transType())) {
-            requireSameBody(stored, DefinitionCodec.encode(def)); // says why, in the same words
-        }
-    }
-
-    /**
-     * Refuses another transaction under a stored gid. The same one sent again may come with another trace context
-     * (a client's retry is a new span): that is still the same transaction.
-     */
-    private void requireSameBody(TransactionRecord stored, String definition) {
+    private SagaDefinition resentTo(TransactionRecord stored, SagaDefinition sent) {
         if (stored.isRemoved()) {
             throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
                     + " was used by a transaction that ended " + stored.status().wire() + " and was removed after the "
                     + "store's retention; a gid runs once: use a new gid (GET /api/dtmsvr/newGid) for a new saga");
         }
-        if (!stored.definition().equals(definition) && !DefinitionCodec.sameButForTrace(stored.definition(),
-                definition, options)) {
-            throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
-                    + " already holds a different transaction; use a new gid (GET /api/dtmsvr/newGid) for a new saga");
+        SagaDefinition storedDef = null;
+        if (sent.type().wire().equals(stored.transType())) {
+            try {
+                storedDef = definitionOf(stored);
+            } catch (RuntimeException unreadable) {
+                log.warn("the stored definition of {} cannot be read back; a transaction sent under its gid is "
+                        + "refused: {}", stored.gid(), unreadable.toString());
+            }
         }
+        if (storedDef == null) {
+            throw CommandRefusedException.differentTransaction(stored.gid());
+        }
+        return storedDef;
     }
 
     // --- the runtime ---

@@ -3,7 +3,7 @@ package dev.redsaga.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.redsaga.protocol.BranchDeadline;
 import dev.redsaga.protocol.Outcome;
-import dev.redsaga.protocol.TransType;
+import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.FlowControl;
@@ -163,7 +163,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         org.eclipse.jetty.client.Request req;
         try {
             req = client.newRequest(uri).tag(admission.grant());
-            if (r.payload().isEmpty() && !TransType.XA.wire().equals(r.transType())) {
+            if (r.payload().isEmpty() && r.op() != BranchOp.COMMIT && r.op() != BranchOp.ROLLBACK) {
                 // DTM's choice: a branch without a payload (and a back-check) is a GET; XA's second phase is a POST
                 req.method(HttpMethod.GET);
             } else {

@@ -23,6 +23,8 @@ import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.engine.Step;
 import dev.redsaga.server.engine.SubmitResult;
+import dev.redsaga.server.engine.kind.TransactionKind;
+import dev.redsaga.server.engine.kind.TransactionKinds;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
@@ -86,7 +88,7 @@ public final class TransactionService {
     public SubmitResult submit(TransRequest req, TraceContext trace) {
         boolean wait = Boolean.TRUE.equals(req.waitResult());
         TransType type = TransType.fromWire(req.transType());
-        if (type != null && type.registersBranches()) {
+        if (type != null && TransactionKinds.of(type).registersBranches()) {
             // prepared, its branches registered: submit confirms (commits) them
             String gid = requireGid(req.gid());
             return guarded(gid, "the submit", () -> engine.submitPrepared(gid, wait));
@@ -101,24 +103,27 @@ public final class TransactionService {
      */
     public void registerBranch(BranchRegistration req) {
         String gid = requireGid(req.gid());
-        boolean xa = TransType.XA.wire().equals(req.transType());
-        if (req.transType() != null && !req.transType().isEmpty() && !xa
-                && !TransType.TCC.wire().equals(req.transType())) {
+        // DTM's TCC clients send no trans_type with a registration
+        TransType type = req.transType() == null || req.transType().isEmpty() ? TransType.TCC
+                : TransType.fromWire(req.transType());
+        TransactionKind kind = type == null ? null : TransactionKinds.of(type);
+        if (kind == null || !kind.registersBranches()) {
             throw RequestException.invalid("trans_type '" + req.transType() + "' does not register branches here: "
                     + "registerBranch is for tcc and xa transactions");
         }
-        // XA: one URL, called with op=commit or op=rollback
-        String confirm = xa ? req.url() : req.confirm();
-        String cancel = xa ? req.url() : req.cancel();
-        if (xa && (req.url() == null || req.url().isEmpty())) {
-            throw RequestException.invalid("url is required to register an xa branch: the coordinator calls it with "
-                    + "op=commit or op=rollback");
+        TransactionKind.Registration fields = kind.registration();
+        String confirm = fields.oneUrl() ? req.url() : req.confirm();
+        String cancel = fields.oneUrl() ? req.url() : req.cancel();
+        if (fields.oneUrl() && (confirm == null || confirm.isEmpty())) {
+            throw RequestException.invalid(fields.confirmField() + " is required to register an " + type.wire()
+                    + " branch: the coordinator calls it with op=" + kind.op(new BranchCall(0, false)).wire()
+                    + " or op=" + kind.op(new BranchCall(0, true)).wire());
         }
         if (confirm != null && !confirm.isEmpty()) {
-            checkBranchUrl(xa ? "url" : "confirm", confirm);
+            checkBranchUrl(fields.confirmField(), confirm);
         }
-        if (cancel != null && !cancel.isEmpty() && !xa) {
-            checkBranchUrl("cancel", cancel);
+        if (cancel != null && !cancel.isEmpty() && !fields.oneUrl()) {
+            checkBranchUrl(fields.cancelField(), cancel);
         }
         guarded(gid, "the branch registration", () -> {
             try {
@@ -138,9 +143,10 @@ public final class TransactionService {
     /** {@link #prepare(TransRequest)}; the transaction's branch calls descend from {@code trace}. */
     public void prepare(TransRequest req, TraceContext trace) {
         SagaDefinition def = parse(req).withTrace(trace.traceParent(), trace.traceState());
-        if (def.type() == TransType.MSG && def.options().queryPrepared().isEmpty()) {
-            throw RequestException.invalid("query_prepared is required to prepare a msg: when the submit does not "
-                    + "come, the coordinator asks it whether the local transaction committed");
+        try {
+            def.kind().checkPrepare(def);
+        } catch (InvalidTransactionException e) {
+            throw RequestException.invalid(e.getMessage());
         }
         guarded(req.gid(), "the prepare", () -> {
             engine.prepare(def);
@@ -224,7 +230,7 @@ public final class TransactionService {
             Step s = def.steps().get(i);
             // a compensation branch for every step of a saga or tcc, as DTM lists them (one without a URL is never
             // called); a message has none
-            if (def.type() != TransType.MSG) {
+            if (def.kind().compensates()) {
                 branches.add(branchView(gid, s, new BranchCall(i, true), def, s.compensate(),
                         p.compensations().get(i)));
             }
@@ -342,7 +348,7 @@ public final class TransactionService {
 
     private static BranchView branchView(String gid, Step s, BranchCall call, SagaDefinition def, String url,
             BranchState b) {
-        return new BranchView(gid, s.branchId(), call.op(def.type()), url, branchStatus(b),
+        return new BranchView(gid, s.branchId(), def.kind().op(call), url, branchStatus(b),
                 b.attempts() == 0 ? null : b.attempts(), b.lastError(),
                 b.answeredAt() == 0 ? null : time(b.answeredAt()),
                 b.notBefore() == 0 || b.isSucceeded() ? null : time(b.notBefore()));

@@ -210,7 +210,7 @@ class SagaMachineTest {
     void tccConfirmsEveryBranchLastRegisteredFirstRetryingAFailedConfirm() {
         SagaDefinition d = tcc(3, null);
         SagaProgress p = SagaProgress.initial(3);
-        assertThat(action(0).op(d.type()).wire()).isEqualTo("confirm");
+        assertThat(d.kind().op(action(0)).wire()).isEqualTo("confirm");
         assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(2))));
         // a confirm's FAILURE is not a failed transaction: the try reserved what it confirms; it is retried
         p = answer(d, p, action(2), Outcome.FAILURE, 0);
@@ -235,7 +235,7 @@ class SagaMachineTest {
         while ((next = plan(d, TransStatus.ABORTING, p, 0)) instanceof Plan.Call call) {
             BranchCall c = call.calls().getFirst();
             assertThat(c.compensating()).isTrue();
-            assertThat(c.op(d.type()).wire()).isEqualTo("cancel");
+            assertThat(d.kind().op(c).wire()).isEqualTo("cancel");
             order.add(c.step());
             p = answer(d, p, c, order.size() == 1 ? Outcome.FAILURE : Outcome.SUCCESS, 0);
             if (order.size() == 1) {
@@ -266,8 +266,8 @@ class SagaMachineTest {
         for (int i = 0; i < 3; i++) {
             d = d.withBranch(SagaDefinition.branchId(i), "http://127.0.0.1/xa" + i, "http://127.0.0.1/xa" + i, "");
         }
-        assertThat(action(0).op(d.type()).wire()).isEqualTo("commit");
-        assertThat(undo(0).op(d.type()).wire()).isEqualTo("rollback");
+        assertThat(d.kind().op(action(0)).wire()).isEqualTo("commit");
+        assertThat(d.kind().op(undo(0)).wire()).isEqualTo("rollback");
         SagaProgress p = SagaProgress.initial(3);
         assertThat(plan(d, TransStatus.SUBMITTED, p, 0)).isEqualTo(new Plan.Call(List.of(action(0))));
         p = answer(d, p, action(0), Outcome.FAILURE, 0);
@@ -302,7 +302,7 @@ class SagaMachineTest {
     void aPreparedMessagePastItsTimeoutAsksItsBackCheckUntilItSaysYesOrNo() {
         SagaDefinition d = msg(2, false, null);
         BranchCall check = BranchCall.QUERY_PREPARED;
-        assertThat(check.op(d.type()).wire()).isEqualTo("msg");
+        assertThat(d.kind().op(check).wire()).isEqualTo("msg");
         SagaProgress p = SagaProgress.initial(2);
         assertThat(machine.plan(d, TransStatus.PREPARED, p, 1_000, 5_999, Set.of())).isEqualTo(new Plan.Wait(6_000));
         assertThat(machine.plan(d, TransStatus.PREPARED, p, 1_000, 6_000, Set.of()))

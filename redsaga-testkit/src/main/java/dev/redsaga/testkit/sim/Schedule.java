@@ -10,7 +10,6 @@ import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.engine.BranchTransport;
 import dev.redsaga.server.engine.DefinitionCodec;
 import dev.redsaga.server.engine.DriveListener;
-import dev.redsaga.server.engine.EngineMutant;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaEngine;
@@ -18,11 +17,11 @@ import dev.redsaga.server.service.RequestException;
 import dev.redsaga.server.service.TransactionService;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
+import dev.redsaga.server.store.TransactionStore;
 import dev.redsaga.testkit.SimScheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One seeded schedule: a few sagas and TCC transactions sent to two coordinator instances sharing one store, under
@@ -104,11 +103,13 @@ final class Schedule {
 
         void boot() {
             incarnation++;
-            FaultyStoreView view = new FaultyStoreView(store, world);
-            Set<EngineMutant> engineMutants = mutant != null && mutant.engine() != null
-                    ? Set.of(mutant.engine()) : Set.of();
-            engine = SagaEngine.withMutants(view, world.transport(node), ENGINE, node, world.random.split(), node,
-                    node.name() + "#" + incarnation, new DriveListener() { }, engineMutants);
+            TransactionStore view = new FaultyStoreView(store, world);
+            if (mutant == Mutant.COMPENSATE_BEFORE_ABORT_STORED) {
+                view = new AbortKeptBackStore(view, store);
+            }
+            engine = new SagaEngine(view, world.transport(node), ENGINE, node, world.random.split(), node,
+                    node.name() + "#" + incarnation, new DriveListener() { },
+                    machine -> MutatedPlanner.wrap(machine, mutant));
             service = new TransactionService(view, engine, BranchUrlPolicy.defaults());
             engine.start();
             up = true;
