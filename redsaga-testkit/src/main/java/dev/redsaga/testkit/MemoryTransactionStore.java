@@ -94,8 +94,7 @@ public class MemoryTransactionStore implements TransactionStore {
         due.sort(Comparator.comparingLong(TransactionRecord::nextDueAt).thenComparing(TransactionRecord::gid));
         List<TransactionRecord> claimed = new ArrayList<>();
         for (TransactionRecord r : due.subList(0, Math.min(limit, due.size()))) {
-            TransactionRecord c = new TransactionRecord(r.gid(), r.transType(), r.status(), r.definition(),
-                    r.progress(), r.version() + 1, owner, leaseUntil, r.createdAt(), now, r.finishedAt(), r.reason());
+            TransactionRecord c = r.next(r.status(), r.progress(), owner, leaseUntil, now, r.reason());
             records.put(c.gid(), c);
             written(r, c);
             claimed.add(c);

@@ -17,12 +17,12 @@ import dev.redsaga.server.engine.BranchCall;
 import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
 import dev.redsaga.server.engine.InvalidTransactionException;
-import dev.redsaga.server.engine.ProgressCodec;
 import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaEngine;
 import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.engine.Step;
 import dev.redsaga.server.engine.SubmitResult;
+import dev.redsaga.server.engine.Transaction;
 import dev.redsaga.server.engine.kind.TransactionKind;
 import dev.redsaga.server.engine.kind.TransactionKinds;
 import dev.redsaga.server.store.ListFilter;
@@ -223,8 +223,9 @@ public final class TransactionService {
             return QueryReply.NONE; // as DTM answers: its clients read "no such transaction" from it
         }
         TransactionRecord r = found.get();
-        SagaDefinition def = engine.definitionOf(r);
-        SagaProgress p = ProgressCodec.decode(r.progress());
+        Transaction t = engine.load(r);
+        SagaDefinition def = t.definition();
+        SagaProgress p = t.progress();
         List<BranchView> branches = new ArrayList<>();
         for (int i = 0; i < def.size(); i++) {
             Step s = def.steps().get(i);

@@ -7,7 +7,7 @@ import dev.redsaga.protocol.TransStatus;
  * version, owner, nextDueAt); {@code definition} and {@code progress} are the engine's JSON, opaque here.
  *
  * @param gid        the global transaction id
- * @param transType  {@code saga} for now
+ * @param transType  its type as DTM names it: {@code saga}, {@code tcc}, {@code msg}, {@code xa}
  * @param status     where the transaction is in its life
  * @param definition the submitted transaction (steps, payloads, options) as JSON; never changes
  * @param progress   the engine's branch progress as JSON; changes with every write
@@ -33,6 +33,13 @@ public record TransactionRecord(
         long updatedAt,
         Long finishedAt,
         String reason) {
+
+    /** A transaction's first record: version 1, created and last written {@code now}, not finished. */
+    public static TransactionRecord created(String gid, String transType, TransStatus status, String definition,
+            String progress, String owner, Long nextDueAt, long now) {
+        return new TransactionRecord(gid, transType, status, definition, progress, 1, owner, nextDueAt, now, now, null,
+                null);
+    }
 
     /**
      * What a store answers for a gid whose finished transaction it removed after its retention: the gid and the

@@ -265,9 +265,7 @@ public final class JdbcTransactionStore implements TransactionStore {
                                     ? Long.valueOf(r.version() + 1).equals(versions.get(r.gid()))
                                     : counts[i] == 1;
                             if (won) {
-                                claimed.add(new TransactionRecord(r.gid(), r.transType(), r.status(), r.definition(),
-                                        r.progress(), r.version() + 1, owner, leaseUntil, r.createdAt(), now,
-                                        r.finishedAt(), r.reason()));
+                                claimed.add(r.next(r.status(), r.progress(), owner, leaseUntil, now, r.reason()));
                             }
                         }
                     }
