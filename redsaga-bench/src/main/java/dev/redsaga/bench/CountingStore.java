@@ -1,6 +1,7 @@
 package dev.redsaga.bench;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -61,6 +62,30 @@ final class CountingStore implements TransactionStore {
     public Page list(ListFilter filter, String position, int limit) {
         calls.increment();
         return delegate.list(filter, position, limit);
+    }
+
+    @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        calls.increment();
+        return delegate.findKv(cat, key);
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        calls.increment();
+        return delegate.putKv(next);
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        calls.increment();
+        return delegate.deleteKv(cat, key);
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        calls.increment();
+        return delegate.scanKv(cat, after, limit);
     }
 
     @Override

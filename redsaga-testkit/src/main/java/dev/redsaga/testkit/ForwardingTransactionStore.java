@@ -1,5 +1,6 @@
 package dev.redsaga.testkit;
 
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
@@ -50,6 +51,26 @@ public abstract class ForwardingTransactionStore implements TransactionStore {
     @Override
     public Backlog backlog(long now) {
         return delegate.backlog(now);
+    }
+
+    @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        return delegate.findKv(cat, key);
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        return delegate.putKv(next);
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        return delegate.deleteKv(cat, key);
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        return delegate.scanKv(cat, after, limit);
     }
 
     @Override

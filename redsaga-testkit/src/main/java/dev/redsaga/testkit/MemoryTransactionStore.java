@@ -1,6 +1,7 @@
 package dev.redsaga.testkit;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.TransactionRecord;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A store in memory, for tests and the simulator: the whole {@link TransactionStore} contract (it passes the same
@@ -22,6 +24,8 @@ import java.util.Optional;
 public class MemoryTransactionStore implements TransactionStore {
     private final Map<String, TransactionRecord> records = new HashMap<>();
     private final Map<String, TransStatus> removed = new HashMap<>();
+    /** Per category, its pairs in key order. */
+    private final Map<String, TreeMap<String, KvEntry>> kv = new HashMap<>();
     private final long retentionMs;
 
     /** A store that keeps every transaction. */
@@ -151,6 +155,40 @@ public class MemoryTransactionStore implements TransactionStore {
         }
         List<TransactionSummary> page = new ArrayList<>(all.subList(0, limit));
         return new Page(page, ListPosition.after(page.get(limit - 1)));
+    }
+
+    @Override
+    public synchronized Optional<KvEntry> findKv(String cat, String key) {
+        return Optional.ofNullable(kv.getOrDefault(cat, new TreeMap<>()).get(key));
+    }
+
+    @Override
+    public synchronized boolean putKv(KvEntry next) {
+        TreeMap<String, KvEntry> pairs = kv.computeIfAbsent(next.cat(), c -> new TreeMap<>());
+        KvEntry current = pairs.get(next.key());
+        boolean fits = current == null ? next.version() == 1 : current.version() == next.version() - 1;
+        if (fits) {
+            pairs.put(next.key(), next);
+        }
+        return fits;
+    }
+
+    @Override
+    public synchronized boolean deleteKv(String cat, String key) {
+        TreeMap<String, KvEntry> pairs = kv.get(cat);
+        return pairs != null && pairs.remove(key) != null;
+    }
+
+    @Override
+    public synchronized KvPage scanKv(String cat, String after, int limit) {
+        List<KvEntry> page = new ArrayList<>();
+        for (KvEntry e : kv.getOrDefault(cat, new TreeMap<>()).tailMap(after, false).values()) {
+            if (page.size() == limit) {
+                return new KvPage(page, page.getLast().key());
+            }
+            page.add(e);
+        }
+        return new KvPage(page, "");
     }
 
     @Override

@@ -43,7 +43,9 @@ public final class DefinitionCodec {
     }
 
     private record StoredStep(@JsonProperty("b") String branchId, @JsonProperty("a") String action,
-            @JsonProperty("c") String compensate, @JsonProperty("p") String payload) {
+            @JsonProperty("c") String compensate, @JsonProperty("p") String payload,
+            // absent unless sent to a topic: a definition of an earlier version encodes the same
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("tc") String topic) {
     }
 
     private record StoredOptions(@JsonProperty("ttf") long timeoutToFailMs, @JsonProperty("rt") long requestTimeoutMs,
@@ -59,7 +61,8 @@ public final class DefinitionCodec {
     public static String encode(SagaDefinition def) {
         List<StoredStep> steps = new ArrayList<>(def.size());
         for (Step s : def.steps()) {
-            steps.add(new StoredStep(s.branchId(), s.action(), s.compensate(), s.payload()));
+            steps.add(new StoredStep(s.branchId(), s.action(), s.compensate(), s.payload(),
+                    s.topic().isEmpty() ? null : s.topic()));
         }
         SagaOptions o = def.options();
         boolean anyPredecessor = def.predecessors().stream().anyMatch(p -> !p.isEmpty());
@@ -110,7 +113,7 @@ public final class DefinitionCodec {
             List<Step> steps = new ArrayList<>(storedSteps.size());
             for (StoredStep st : storedSteps) {
                 steps.add(new Step(st.branchId(), st.action(), st.compensate() == null ? "" : st.compensate(),
-                        st.payload() == null ? "" : st.payload()));
+                        st.payload() == null ? "" : st.payload(), st.topic() == null ? "" : st.topic()));
             }
             StoredOptions o = s.options();
             Map<String, String> headers = o.headers() == null ? Map.of()

@@ -43,6 +43,9 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
     public static final int MAX_STEPS = 99;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern BRANCH_ID = Pattern.compile("[A-Za-z0-9_.:-]+");
+    /** How a message step names a topic instead of a URL (DTM's {@code topic://}). */
+    public static final String TOPIC_SCHEME = "topic://";
+    private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final long MAX_SECONDS = 365L * 24 * 3600;
     private static final int MAX_HEADERS = 32;
     private static final int MAX_HEADER_VALUE = 4_096;
@@ -111,9 +114,19 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                         + " has no "
                         + "compensation: each branch is called until it succeeds; leave compensate out");
             }
-            if (s.action() != null && s.action().startsWith("topic://")) {
-                throw new InvalidTransactionException("steps[" + i + "].action '" + s.action() + "': topics are not "
-                        + "offered by this coordinator yet; give each subscriber's URL as a step of its own");
+            if (s.action() != null && s.action().startsWith(TOPIC_SCHEME)) {
+                String topic = s.action().substring(TOPIC_SCHEME.length());
+                if (!kind.sendsToTopics()) {
+                    throw new InvalidTransactionException("steps[" + i + "].action '" + s.action() + "': only a msg "
+                            + "is sent to a topic's subscribers; give each branch's URL");
+                }
+                if (!TOPIC_NAME.matcher(topic).matches()) {
+                    throw new InvalidTransactionException("steps[" + i + "].action names the topic '"
+                            + abbreviate(topic) + "', which is no valid topic name: 1-128 of A-Z a-z 0-9 _ . : -");
+                }
+                String payload = payloads.isEmpty() || payloads.get(i) == null ? "" : payloads.get(i);
+                steps.add(new Step(branchId(i), s.action(), "", payload)); // resolved before it is stored
+                continue;
             }
             // empty: nothing to call, as in DTM (an action succeeds at once, a compensation is skipped)
             String action = checkUrl(s.action(), "steps[" + i + "].action");
@@ -149,6 +162,11 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         boolean concurrent = Boolean.TRUE.equals(r.concurrent())
                 || (custom != null && Boolean.TRUE.equals(custom.concurrent()));
         List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
+        if (custom != null && custom.orders() != null && !custom.orders().isEmpty()
+                && steps.stream().anyMatch(Step::sentToTopic)) {
+            throw new InvalidTransactionException("custom_data.orders cannot be combined with topic steps: a topic "
+                    + "step becomes one branch per subscriber");
+        }
         Long delay = custom == null ? null : custom.delay();
         if (delay != null && !kind.backChecked()) {
             throw new InvalidTransactionException("custom_data.delay is only meaningful for a msg");
@@ -215,6 +233,68 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         List<List<Integer>> preds = new ArrayList<>(predecessors);
         preds.add(List.of());
         return new SagaDefinition(gid, type, List.copyOf(more), options, List.copyOf(preds), customData);
+    }
+
+    /** Whether a step still names a topic: its subscribers are not resolved yet ({@link #withSubscribers}). */
+    public boolean namesTopics() {
+        return steps.stream().anyMatch(Step::sentToTopic);
+    }
+
+    /**
+     * This message with each step that names a topic replaced by one step per subscriber of the topic, as DTM does:
+     * branch ids {@code 01-01}, {@code 01-02}, ... (just {@code 01} for a topic of one subscriber), each carrying the
+     * step's payload and its topic's name.
+     *
+     * @param subscribers a topic's subscriber URLs, never empty (it refuses a topic that has none)
+     * @throws InvalidTransactionException when the branches would be more than {@value #MAX_STEPS}
+     */
+    public SagaDefinition withSubscribers(java.util.function.Function<String, List<String>> subscribers) {
+        if (!namesTopics()) {
+            return this;
+        }
+        List<Step> resolved = new ArrayList<>();
+        for (Step s : steps) {
+            if (!s.sentToTopic()) {
+                resolved.add(s);
+                continue;
+            }
+            String topic = s.action().substring(TOPIC_SCHEME.length());
+            List<String> urls = subscribers.apply(topic);
+            for (int j = 0; j < urls.size(); j++) {
+                String id = urls.size() == 1 ? s.branchId() : s.branchId() + "-" + BranchIds.of(j);
+                resolved.add(new Step(id, urls.get(j), "", s.payload(), topic));
+            }
+        }
+        if (resolved.size() > MAX_STEPS) {
+            throw new InvalidTransactionException("the message's topics have " + resolved.size() + " subscribers "
+                    + "with its other steps; a message has at most " + MAX_STEPS + " branches");
+        }
+        List<List<Integer>> preds = new ArrayList<>();
+        for (int i = 0; i < resolved.size(); i++) {
+            preds.add(List.of()); // topics and orders do not mix (parse refuses it)
+        }
+        return new SagaDefinition(gid, type, List.copyOf(resolved), options, List.copyOf(preds), customData);
+    }
+
+    /**
+     * The steps as the client sent them: each topic's subscribers folded back into one step naming the topic. Two
+     * sends of one message compare equal by these, whoever subscribed in between.
+     */
+    public List<Step> sentSteps() {
+        List<Step> sent = new ArrayList<>();
+        for (Step s : steps) {
+            if (s.topic().isEmpty()) {
+                sent.add(s);
+                continue;
+            }
+            String id = s.branchId().contains("-") ? s.branchId().substring(0, s.branchId().indexOf('-'))
+                    : s.branchId();
+            Step folded = new Step(id, TOPIC_SCHEME + s.topic(), "", s.payload());
+            if (sent.isEmpty() || !sent.getLast().equals(folded)) {
+                sent.add(folded);
+            }
+        }
+        return List.copyOf(sent);
     }
 
     private static String abbreviate(String s) {

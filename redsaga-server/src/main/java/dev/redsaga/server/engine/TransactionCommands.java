@@ -46,6 +46,7 @@ final class TransactionCommands {
 
     /** See {@link SagaEngine#submit}. */
     SubmitResult submit(SagaDefinition def, boolean wait) {
+        requireResolved(def);
         Admission.Entry place = slots.enter(def.gid());
         boolean driving = false;
         try {
@@ -124,6 +125,7 @@ final class TransactionCommands {
 
     /** See {@link SagaEngine#prepare}. */
     void prepare(SagaDefinition def) {
+        requireResolved(def);
         long now = clock.millis();
         // a prepared saga whose submit never comes fails after its timeout_to_fail, or the server's lifetime
         long timeout = def.options().timeoutToFailMs() > 0 ? def.options().timeoutToFailMs()
@@ -270,6 +272,13 @@ final class TransactionCommands {
             }
         }
         throw keptChanging.get();
+    }
+
+    private static void requireResolved(SagaDefinition def) {
+        if (def.namesTopics()) {
+            throw new IllegalArgumentException("transaction " + def.gid() + " still names topics: resolve their "
+                    + "subscribers (SagaDefinition.withSubscribers) before it is stored");
+        }
     }
 
     private static CommandRefusedException keptChanging(String gid, String fix) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redsaga.protocol.AbortRequest;
 import dev.redsaga.protocol.BranchRegistration;
 import dev.redsaga.protocol.DtmReply;
+import dev.redsaga.protocol.TopicRequest;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.WireJson;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements HttpEndpoint.Handler {
     public static final String PREFIX = "/api/dtmsvr/";
     /** DTM's routes that redsaga does not offer yet: answered 400 with the reason, not 404. */
-    private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "subscribe", "unsubscribe", "scanKV", "queryKV", "resetCronTime");
+    private static final java.util.Set<String> NOT_OFFERED = java.util.Set.of("prepareWorkflow", "resetCronTime");
     /** DTM's {@code ping}: {@code {"msg":"pong"}}. */
     static final String PING = "/api/ping";
     /** Probes for a supervisor (Kubernetes): the process answers; the process and its store answer. */
@@ -46,7 +47,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
     /** DTM's routes and ours, as named in the request metrics; anything else is counted as "other". */
     private static final java.util.Set<String> ROUTES = java.util.Set.of("newGid", "submit", "prepare", "abort",
             "forceStop", "resetNextCronTime", "registerBranch", "registerTccBranch", "registerXaBranch", "query", "all",
-            "health", "version");
+            "health", "version", "subscribe", "unsubscribe", "queryKV", "scanKV");
+    /** Topic changes: a JSON POST, or a GET with query parameters as DTM's clients send them. */
+    private static final java.util.Set<String> TOPIC_CHANGES = java.util.Set.of("subscribe", "unsubscribe");
+    /** DTM's {@code DELETE topic/{name}}. */
+    private static final String TOPIC = "topic/";
     private static final java.util.Set<String> STATE_CHANGES = java.util.Set.of("submit", "prepare", "abort",
             "forceStop", "registerBranch", "registerTccBranch", "registerXaBranch", "resetNextCronTime");
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -138,13 +143,37 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     }
                     case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
                     case "all" -> reply(ex, 200, service.list(ListQuery.of(query(ex))));
+                    case "subscribe" -> {
+                        service.topics().subscribe(topicRequest(ex));
+                        reply(ex, 200, DtmReply.success());
+                    }
+                    case "unsubscribe" -> {
+                        service.topics().unsubscribe(topicRequest(ex));
+                        reply(ex, 200, DtmReply.success());
+                    }
+                    case "queryKV" -> {
+                        Map<String, String> q = query(ex);
+                        reply(ex, 200, service.topics().query(q.get("cat"), q.get("key")));
+                    }
+                    case "scanKV" -> {
+                        Map<String, String> q = query(ex);
+                        reply(ex, 200, service.topics().scan(q.get("cat"), q.get("position"), q.get("limit")));
+                    }
                     case "health" -> reply(ex, 200, DtmReply.success());
                     case "version" -> reply(ex, 200, Map.of("version", version));
                     default -> {
-                        if (NOT_OFFERED.contains(route) || route.startsWith("topic/")) {
+                        if (route.startsWith(TOPIC)) {
+                            if (!"DELETE".equals(ex.method())) {
+                                reply(ex, 405, DtmReply.failure(ex.path() + " takes DELETE: it deletes the topic"));
+                                return;
+                            }
+                            // a topic's name needs no escaping (letters, digits, _ . : -): taken as sent
+                            service.topics().delete(route.substring(TOPIC.length()));
+                            reply(ex, 200, DtmReply.success());
+                        } else if (NOT_OFFERED.contains(route)) {
                             // DTM has it, a DTM client may call it: say so, rather than "no such endpoint"
                             reply(ex, 400, DtmReply.failure(route + " is DTM's, and redsaga does not offer it yet "
-                                    + "(topics, workflow, resetCronTime): see "
+                                    + "(workflow, resetCronTime): see "
                                     + "docs/protocol.md, \"Compatibility with DTM\""));
                         } else {
                             reply(ex, 404, DtmReply.failure("no such endpoint " + path
@@ -252,8 +281,9 @@ public final class HttpApi implements HttpEndpoint.Handler {
             case "health" -> null;
             case METRICS -> AccessPolicy.Scope.METRICS;
             // abort: a client's, for what it prepared; stopping a running saga is an operator's (checked below)
-            case "forceStop", "all", "resetNextCronTime" -> AccessPolicy.Scope.ADMIN;
-            default -> AccessPolicy.Scope.SUBMIT;
+            case "forceStop", "all", "resetNextCronTime", "subscribe", "unsubscribe", "queryKV", "scanKV" ->
+                    AccessPolicy.Scope.ADMIN;
+            default -> route.startsWith(TOPIC) ? AccessPolicy.Scope.ADMIN : AccessPolicy.Scope.SUBMIT;
         };
         if (scope != null && access.requiresToken()) {
             String token = bearer(ex.header("Authorization"));
@@ -272,7 +302,14 @@ public final class HttpApi implements HttpEndpoint.Handler {
                 return false;
             }
         }
-        if (STATE_CHANGES.contains(route)) {
+        boolean dtmGet = TOPIC_CHANGES.contains(route) && "GET".equals(ex.method());
+        if (dtmGet && crossSite(ex)) {
+            // DTM's clients change topics with a GET; a browser's GET from another site (a link, an image) must not
+            reply(ex, 403, DtmReply.failure(ex.path() + " was sent by a browser page of another site; send it from "
+                    + "the coordinator's own pages or a client, or as a JSON POST"));
+            return false;
+        }
+        if (STATE_CHANGES.contains(route) || (TOPIC_CHANGES.contains(route) && !dtmGet)) {
             if (!"POST".equals(ex.method())) {
                 reply(ex, 405, DtmReply.failure(ex.path() + " takes POST with a JSON body, not " + ex.method()));
                 return false;
@@ -286,10 +323,28 @@ public final class HttpApi implements HttpEndpoint.Handler {
         return true;
     }
 
+    /** Whether a browser says the request comes from a page of another site (Fetch Metadata). */
+    private static boolean crossSite(HttpEndpoint.Exchange ex) {
+        String site = ex.header("Sec-Fetch-Site");
+        return site != null && !site.equals("same-origin") && !site.equals("none");
+    }
+
+    /** A topic change: from the query parameters of DTM's GET, or from a JSON POST's body. */
+    private TopicRequest topicRequest(HttpEndpoint.Exchange ex) throws IOException {
+        if ("GET".equals(ex.method())) {
+            Map<String, String> q = query(ex);
+            return new TopicRequest(q.get("topic"), q.get("url"), q.get("remark"));
+        }
+        return read(ex, TopicRequest.class);
+    }
+
     /** The request's route as the metrics name it: a fixed set, so that no caller can add series at will. */
     private static String routeName(String path) {
         if (path.startsWith(PREFIX) && ROUTES.contains(path.substring(PREFIX.length()))) {
             return path.substring(PREFIX.length());
+        }
+        if (path.startsWith(PREFIX + TOPIC)) {
+            return "topic";
         }
         return switch (path) {
             case PING -> "ping";

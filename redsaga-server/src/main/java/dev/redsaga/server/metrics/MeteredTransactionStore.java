@@ -1,5 +1,6 @@
 package dev.redsaga.server.metrics;
 
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
@@ -96,6 +97,26 @@ final class MeteredTransactionStore implements TransactionStore {
     @Override
     public Page list(ListFilter filter, String position, int limit) {
         return timed("list", System.nanoTime(), () -> delegate.list(filter, position, limit), r -> OK);
+    }
+
+    @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        return timed("find_kv", System.nanoTime(), () -> delegate.findKv(cat, key), r -> OK);
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        return timed("put_kv", System.nanoTime(), () -> delegate.putKv(next), w -> w ? OK : CONFLICT);
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        return timed("delete_kv", System.nanoTime(), () -> delegate.deleteKv(cat, key), r -> OK);
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        return timed("scan_kv", System.nanoTime(), () -> delegate.scanKv(cat, after, limit), r -> OK);
     }
 
     @Override

@@ -53,6 +53,7 @@ public final class TransactionService {
     private final SagaEngine engine;
     private final BranchUrlPolicy branches;
     private final int maxTransactionBytes;
+    private final TopicService topics;
 
     public TransactionService(TransactionStore store, SagaEngine engine, BranchUrlPolicy branches) {
         this(store, engine, branches, ServerConfig.DEFAULT_MAX_REQUEST_BYTES);
@@ -68,6 +69,12 @@ public final class TransactionService {
         this.engine = engine;
         this.branches = branches;
         this.maxTransactionBytes = maxTransactionBytes;
+        this.topics = new TopicService(store, branches, java.time.InstantSource.system());
+    }
+
+    /** The topics messages are sent to, and their subscribers. */
+    public TopicService topics() {
+        return topics;
     }
 
     public String newGid() {
@@ -305,17 +312,19 @@ public final class TransactionService {
         }
     }
 
+    /** The request as a definition, its topics resolved to their subscribers as they stand now (as DTM does). */
     private SagaDefinition parse(TransRequest req) {
         SagaDefinition def;
         try {
-            def = SagaDefinition.parse(req, engine.options());
+            def = SagaDefinition.parse(req, engine.options()).withSubscribers(topics::subscribers);
         } catch (InvalidTransactionException e) {
             throw RequestException.invalid(e.getMessage());
         }
         for (int i = 0; i < def.size(); i++) {
             Step s = def.steps().get(i);
             if (s.hasAction()) {
-                checkBranchUrl("steps[" + i + "].action", s.action());
+                checkBranchUrl(s.topic().isEmpty() ? "steps[" + i + "].action"
+                        : "the url of topic " + s.topic() + "'s subscriber", s.action());
             }
             if (s.hasCompensation()) {
                 checkBranchUrl("steps[" + i + "].compensate", s.compensate());
@@ -364,9 +373,10 @@ public final class TransactionService {
     }
 
     private static TransView view(TransactionRecord r, SagaDefinition def) {
+        // the steps as sent (a topic, not its subscribers: those are the branches)
         List<SagaStep> steps = new ArrayList<>(def.size());
         List<String> payloads = new ArrayList<>(def.size());
-        for (Step s : def.steps()) {
+        for (Step s : def.sentSteps()) {
             steps.add(new SagaStep(s.action(), s.hasCompensation() ? s.compensate() : null));
             payloads.add(s.payload());
         }

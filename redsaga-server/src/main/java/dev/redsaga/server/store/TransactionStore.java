@@ -13,7 +13,8 @@ import java.util.Optional;
  *   <li>every change is a compare-and-set on {@link TransactionRecord#version()}: a write carrying a stale
  *       version is rejected (fencing), so two coordinators can never both move one transaction;</li>
  *   <li>{@link #claimDue} never hands one transaction to two owners at once, and hands out the most overdue
- *       first.</li>
+ *       first;</li>
+ *   <li>key-value pairs (DTM's KV: topics and their subscribers) change by compare-and-set on their version too.</li>
  * </ul>
  * Methods throw {@link StoreException} when the store cannot be reached or fails; they never swallow errors.
  */
@@ -72,6 +73,30 @@ public interface TransactionStore extends AutoCloseable {
      */
     Backlog backlog(long now);
 
+    // --- key-value pairs: DTM's "KV", where topics and their subscribers live (category "topics") ---
+
+    /** The pair {@code key} of category {@code cat}, if stored. */
+    Optional<KvEntry> findKv(String cat, String key);
+
+    /**
+     * Writes {@code next}: with version 1, inserts it if its key is absent; else replaces the stored pair if its
+     * version is {@code next.version() - 1}.
+     *
+     * @return whether the write happened; {@code false} means someone else wrote (or created, or deleted) it first
+     */
+    boolean putKv(KvEntry next);
+
+    /** Removes a pair; returns whether it was there. */
+    boolean deleteKv(String cat, String key);
+
+    /**
+     * One page of the pairs of category {@code cat}, in key order.
+     *
+     * @param after the last key of the previous page ({@link KvPage#nextPosition()}), or {@code ""} to start
+     * @param limit page size, at least 1
+     */
+    KvPage scanKv(String cat, String after, int limit);
+
     /** A short description for logs and errors, without credentials, e.g. {@code h2:./data/redsaga}. */
     String describe();
 
@@ -87,6 +112,13 @@ public interface TransactionStore extends AutoCloseable {
     record Backlog(long due, Map<TransStatus, Long> oldestCreatedAt) {
         public Backlog {
             oldestCreatedAt = Map.copyOf(oldestCreatedAt);
+        }
+    }
+
+    /** One page of {@link #scanKv}; {@code nextPosition} is {@code ""} on the last page. */
+    record KvPage(List<KvEntry> entries, String nextPosition) {
+        public KvPage {
+            entries = List.copyOf(entries);
         }
     }
 

@@ -123,6 +123,26 @@ class AccessIT {
                 .as("admin may submit too").isEqualTo(SubmitResult.SUCCESS);
     }
 
+    /** Topics are an operator's: changing and reading them takes the admin scope, as DTM's GET or a JSON POST. */
+    @Test
+    void topicsTakeTheAdminScope() throws Exception {
+        String topic = "access_" + UUID.randomUUID().toString().substring(0, 8);
+        String change = "subscribe?topic=" + topic + "&url=http://127.0.0.1:1/sub";
+        assertThat(send("GET", change, null, null, null, null).statusCode()).isEqualTo(401);
+        assertThat(send("GET", change, SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(403);
+        assertThat(send("GET", "queryKV?cat=topics&key=" + topic, SUBMIT_TOKEN, null, null, null).statusCode())
+                .isEqualTo(403);
+        assertThat(send("GET", "scanKV?cat=topics", SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(403);
+        assertThat(send("DELETE", "topic/" + topic, SUBMIT_TOKEN, null, null, null).statusCode()).isEqualTo(403);
+        HttpResponse<String> byAdmin = send("GET", change, ADMIN_TOKEN, null, null, null);
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(200);
+        assertThat(send("GET", "queryKV?cat=topics&key=" + topic, ADMIN_TOKEN, null, null, null).body())
+                .contains("127.0.0.1:1/sub");
+        assertThat(send("POST", "unsubscribe", ADMIN_TOKEN, "text/plain", null, "{\"topic\":\"" + topic
+                + "\",\"url\":\"http://127.0.0.1:1/sub\"}").statusCode()).as("a POST takes JSON").isEqualTo(415);
+        assertThat(send("DELETE", "topic/" + topic, ADMIN_TOKEN, null, null, null).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void stateChangesOnlyByPostWithJsonAndNeverFromAForeignPage() throws Exception {
         // a web page can send text/plain without a preflight: refused, and nothing stored

@@ -286,10 +286,6 @@ class DtmCompatibilityIT {
             assertThat(r.statusCode()).as(route).isEqualTo(400);
             assertThat(r.body()).as(route).contains("does not offer it yet").contains("Compatibility with DTM");
         }
-        for (String route : new String[] {"subscribe?topic=t&url=http://127.0.0.1/x", "scanKV", "queryKV"}) {
-            assertThat(api.get(route).body()).as(route).contains("does not offer it yet");
-        }
-        assertThat(api.send("DELETE", "/api/dtmsvr/topic/orders", null).statusCode()).isEqualTo(400);
         assertThat(api.get("nothing-like-it").statusCode()).isEqualTo(404);
         HttpResponse<String> workflow = api.post("prepare", "{\"gid\":\"w1\",\"trans_type\":\"workflow\"}");
         assertThat(workflow.statusCode()).isEqualTo(400);

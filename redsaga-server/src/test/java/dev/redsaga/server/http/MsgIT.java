@@ -165,7 +165,7 @@ class MsgIT extends CoordinatorTest {
         HttpResponse<String> topic = post("submit", "{\"gid\":\"" + gid + "\",\"trans_type\":\"msg\","
                 + "\"steps\":[{\"action\":\"topic://orders\"}]}");
         assertThat(topic.statusCode()).isEqualTo(400);
-        assertThat(topic.body()).contains("topics are not offered");
+        assertThat(topic.body()).as("DTM's words").contains("topic not found");
         HttpResponse<String> metadata = post("prepare", "{\"gid\":\"" + gid + "\",\"trans_type\":\"msg\","
                 + "\"steps\":[{\"action\":\"" + branches.url("/a") + "\"}],"
                 + "\"query_prepared\":\"http://169.254.169.254/latest\"}");

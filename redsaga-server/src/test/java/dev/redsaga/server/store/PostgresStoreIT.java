@@ -26,6 +26,7 @@ class PostgresStoreIT extends TransactionStoreContract {
     protected void drop(String name) {
         try (Connection c = DriverManager.getConnection(URL)) {
             c.createStatement().execute("DROP TABLE IF EXISTS t_" + name);
+            c.createStatement().execute("DROP TABLE IF EXISTS t_" + name + "_kv");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

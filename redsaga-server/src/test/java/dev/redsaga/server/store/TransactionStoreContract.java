@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@link TransactionStore} contract, run against every store: atomic insert-if-absent, compare-and-set on the
  * version (a stale writer is refused), due claims never handed to two owners, most overdue first, terminal
- * transactions never claimed, paging that covers every record once.
+ * transactions never claimed, paging that covers every record once; key-value pairs written by compare-and-set on
+ * their version and scanned in key order, page by page.
  */
 public abstract class TransactionStoreContract {
     /** Every store under test keeps finished transactions whole this long. */
@@ -391,6 +392,78 @@ public abstract class TransactionStoreContract {
         assertThat(all(new ListFilter(null, null, null, null, "order%"), 5)).containsExactly("order%6");
         assertThat(all(new ListFilter(null, null, 3_001L, null, "Order"), 5)).containsExactly("Order-3");
         assertThat(all(new ListFilter(null, null, null, null, "refund"), 5)).isEmpty();
+    }
+
+    /** A pair is created once (version 1), then each write replaces exactly the version before it. */
+    @Test
+    void keyValuePairsChangeByCompareAndSetOnTheirVersion() {
+        KvEntry created = new KvEntry("topics", "orders", "[]", 1, 1_000, 1_000);
+        assertThat(store.findKv("topics", "orders")).isEmpty();
+        assertThat(store.putKv(created)).isTrue();
+        assertThat(store.putKv(created)).as("created twice").isFalse();
+        KvEntry second = created.next("[{\"url\":\"http://a\"}]", 2_000);
+        assertThat(store.putKv(second)).isTrue();
+        assertThat(store.putKv(created.next("stale", 2_500))).as("a stale writer").isFalse();
+        assertThat(store.putKv(second.next("x", 3_000).next("y", 3_000))).as("a version skipped").isFalse();
+        assertThat(store.findKv("topics", "orders")).contains(second);
+        assertThat(store.findKv("other", "orders")).as("another category").isEmpty();
+        assertThat(store.deleteKv("topics", "orders")).isTrue();
+        assertThat(store.deleteKv("topics", "orders")).isFalse();
+        assertThat(store.findKv("topics", "orders")).isEmpty();
+        assertThat(store.putKv(second.next("again", 4_000))).as("an update of a deleted pair").isFalse();
+        assertThat(store.putKv(new KvEntry("topics", "orders", "anew", 1, 5_000, 5_000))).isTrue();
+        assertThat(store.findKv("topics", "orders").orElseThrow().value()).isEqualTo("anew");
+    }
+
+    /** Of writers racing from one version, exactly one wins. */
+    @Test
+    void oneOfConcurrentKeyValueWritersWins() throws Exception {
+        KvEntry created = new KvEntry("topics", "race", "0", 1, 1, 1);
+        assertThat(store.putKv(created)).isTrue();
+        int writers = 8;
+        CyclicBarrier start = new CyclicBarrier(writers);
+        List<CompletableFuture<Boolean>> wins = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            String value = Integer.toString(i);
+            wins.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return store.putKv(created.next(value, 2));
+            }));
+        }
+        long won = 0;
+        for (CompletableFuture<Boolean> w : wins) {
+            won += w.get() ? 1 : 0;
+        }
+        assertThat(won).isEqualTo(1);
+        assertThat(store.findKv("topics", "race").orElseThrow().version()).isEqualTo(2);
+    }
+
+    /** A scan lists a category's pairs in key order, page by page, each once; another category's never. */
+    @Test
+    void keyValueScansPageThroughACategoryInKeyOrder() {
+        for (String key : List.of("payments", "orders", "stock-2", "stock-1", "audit")) {
+            assertThat(store.putKv(new KvEntry("topics", key, "[]", 1, 1, 1))).isTrue();
+        }
+        assertThat(store.putKv(new KvEntry("other", "billing", "[]", 1, 1, 1))).isTrue();
+        List<String> keys = new ArrayList<>();
+        String after = "";
+        int pages = 0;
+        do {
+            TransactionStore.KvPage page = store.scanKv("topics", after, 2);
+            assertThat(page.entries().size()).isLessThanOrEqualTo(2);
+            page.entries().forEach(e -> keys.add(e.key()));
+            after = page.nextPosition();
+            pages++;
+        } while (!after.isEmpty());
+        assertThat(keys).containsExactly("audit", "orders", "payments", "stock-1", "stock-2");
+        assertThat(pages).as("no empty last page").isEqualTo(3);
+        assertThat(store.scanKv("topics", "", 5).nextPosition()).as("all on one page").isEmpty();
+        assertThat(store.scanKv("topics", "stock-2", 5).entries()).isEmpty();
+        assertThat(store.scanKv("none", "", 5).entries()).isEmpty();
     }
 
     /** Every gid {@code filter} lists, page after page of {@code limit}, in order. */

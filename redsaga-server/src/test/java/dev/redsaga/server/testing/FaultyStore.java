@@ -1,6 +1,7 @@
 package dev.redsaga.server.testing;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
@@ -99,6 +100,26 @@ public class FaultyStore implements TransactionStore {
     @Override
     public Page list(ListFilter filter, String position, int limit) {
         return delegate.list(filter, position, limit);
+    }
+
+    @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        return delegate.findKv(cat, key);
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        return delegate.putKv(next);
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        return delegate.deleteKv(cat, key);
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        return delegate.scanKv(cat, after, limit);
     }
 
     @Override

@@ -30,9 +30,15 @@ public final class RawApi {
         return send("GET", "/api/dtmsvr/" + routeAndQuery, null);
     }
 
-    /** Any method on any path of the server; a JSON body when {@code json} is not null. */
-    public HttpResponse<String> send(String method, String path, String json) {
+    /**
+     * Any method on any path of the server; a JSON body when {@code json} is not null; {@code headers} as name,
+     * value, name, value, ...
+     */
+    public HttpResponse<String> send(String method, String path, String json, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
         if (json != null) {
             b.header("Content-Type", "application/json");
         }

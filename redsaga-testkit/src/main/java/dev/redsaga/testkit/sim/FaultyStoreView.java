@@ -1,6 +1,7 @@
 package dev.redsaga.testkit.sim;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionRecord;
@@ -68,6 +69,26 @@ final class FaultyStoreView implements TransactionStore {
     @Override
     public Page list(ListFilter filter, String position, int limit) {
         return store.list(filter, position, limit);
+    }
+
+    @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        return call(false, () -> store.findKv(cat, key));
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        return call(true, () -> store.putKv(next));
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        return call(true, () -> store.deleteKv(cat, key));
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        return store.scanKv(cat, after, limit);
     }
 
     @Override

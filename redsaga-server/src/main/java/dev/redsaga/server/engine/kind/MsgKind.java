@@ -43,6 +43,11 @@ final class MsgKind implements TransactionKind {
     }
 
     @Override
+    public boolean sendsToTopics() {
+        return true;
+    }
+
+    @Override
     public long defaultTimeoutToFailMs() {
         return SagaDefinition.DEFAULT_PREPARED_TIMEOUT_MS;
     }
@@ -109,24 +114,25 @@ final class MsgKind implements TransactionKind {
     }
 
     /**
-     * DTM's clients send a message's options (delay, headers) with its submit: the same message, run with the submit's
-     * options, keeping the stored {@code query_prepared} if the submit has none.
+     * DTM's clients send a message's options (delay, headers) with its submit: the same message — the same steps as
+     * sent, whoever subscribed to its topics since — runs its stored branches with the submit's options, keeping
+     * the stored {@code query_prepared} if the submit has none.
      */
     @Override
     public SagaDefinition resent(SagaDefinition stored, SagaDefinition sent) {
-        if (!stored.steps().equals(sent.steps())) {
+        if (!stored.sentSteps().equals(sent.sentSteps())) {
             throw new CommandRefusedException(CommandRefusedException.Reason.GID_TAKEN, "gid " + stored.gid()
                     + " already holds a message with other branches or payloads; use a new gid (GET "
                     + "/api/dtmsvr/newGid) for a new message");
         }
         SagaOptions o = sent.options();
-        if (!o.queryPrepared().isEmpty() || stored.options().queryPrepared().isEmpty()) {
-            return sent;
-        }
-        return new SagaDefinition(sent.gid(), sent.type(), sent.steps(), new SagaOptions(
+        String queryPrepared = o.queryPrepared().isEmpty() ? stored.options().queryPrepared() : o.queryPrepared();
+        return new SagaDefinition(sent.gid(), sent.type(), stored.steps(), new SagaOptions(
                 o.timeoutToFailMs(), o.requestTimeoutMs(), o.retryIntervalMs(), o.retryLimit(), o.branchHeaders(),
-                o.concurrent(), stored.options().queryPrepared(), o.delayMs(), o.traceParent(), o.traceState()),
-                sent.predecessors(), sent.customData());
+                o.concurrent(), queryPrepared, o.delayMs(), o.traceParent(), o.traceState()),
+                // the same steps: the submit's order of them; else the stored branches' (topics: no order)
+                stored.steps().equals(sent.steps()) ? sent.predecessors() : stored.predecessors(),
+                sent.customData());
     }
 
     @Override

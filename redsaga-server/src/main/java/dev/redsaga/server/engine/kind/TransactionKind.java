@@ -34,6 +34,11 @@ public interface TransactionKind {
      */
     boolean backChecked();
 
+    /** Whether a step may name a topic ({@code topic://name}) and go to each of its subscribers: a message. */
+    default boolean sendsToTopics() {
+        return false;
+    }
+
     /**
      * How long it may stay prepared when it gives no {@code timeout_to_fail} of its own (0: a saga, which waits the
      * server's {@code --prepared-lifetime} while prepared and has no time limit once submitted).

@@ -3,6 +3,7 @@ package dev.redsaga.server.store.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
@@ -57,6 +58,7 @@ public final class JdbcTransactionStore implements TransactionStore {
     private final String claimSelectSql;
     private final String claimUpdateSql;
     private final String compactSql;
+    private final JdbcKv kv;
     /** Rows compacted per round of a sweep. */
     private static final int SWEEP_BATCH = 500;
 
@@ -78,6 +80,7 @@ public final class JdbcTransactionStore implements TransactionStore {
                 + " SET owner = ?, next_due = ?, version = ?, updated_at = ? WHERE gid = ? AND version = ?";
         this.compactSql = "UPDATE " + table + " SET definition = '', progress = '', reason = NULL, owner = NULL, "
                 + "finished_at = NULL, version = version + 1 WHERE gid = ? AND finished_at <= ?";
+        this.kv = new JdbcKv(dataSource, table + "_kv", this);
     }
 
     /**
@@ -489,12 +492,32 @@ public final class JdbcTransactionStore implements TransactionStore {
         return rs.wasNull() ? null : v;
     }
 
-    private static boolean isDuplicateKey(SQLException e) {
+    @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        return kv.find(cat, key);
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        return kv.put(next);
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        return kv.delete(cat, key);
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        return kv.scan(cat, after, limit);
+    }
+
+    static boolean isDuplicateKey(SQLException e) {
         // 23505: unique violation (PostgreSQL, H2); MariaDB reports 23000 with error 1062 (ER_DUP_ENTRY)
         return "23505".equals(e.getSQLState()) || ("23000".equals(e.getSQLState()) && e.getErrorCode() == 1062);
     }
 
-    private StoreException failure(String what, SQLException e) {
+    StoreException failure(String what, SQLException e) {
         return new StoreException("store " + description + " failed to " + what + ": " + e.getMessage(), e);
     }
 
@@ -507,7 +530,7 @@ public final class JdbcTransactionStore implements TransactionStore {
      * outcome unknown, and the connection is evicted from the pool: whatever state it is in, no later write meets
      * it. A failure to get a connection at all happens before anything is sent: that is {@link #failure}.
      */
-    private StoreException writeFailure(Connection c, String what, SQLException e) {
+    StoreException writeFailure(Connection c, String what, SQLException e) {
         String state = e.getSQLState();
         boolean refused = state != null && state.length() >= 2 && !(e instanceof java.sql.SQLRecoverableException)
                 && DEFINITE_REJECTIONS.contains(state.substring(0, 2));

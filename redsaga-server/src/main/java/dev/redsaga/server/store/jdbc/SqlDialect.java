@@ -4,19 +4,23 @@ import java.util.List;
 
 /** What differs between the SQL databases the JDBC store runs on. */
 public enum SqlDialect {
-    H2("VARCHAR", "", ""),
-    POSTGRESQL("TEXT", " FOR UPDATE SKIP LOCKED", ""),
+    H2("VARCHAR", "", "", ""),
+    POSTGRESQL("TEXT", " FOR UPDATE SKIP LOCKED", "", " COLLATE \"C\""),
     // MariaDB/MySQL compare strings case-insensitively by default: 'Order-1' and 'order-1' would be one gid
-    MARIADB("LONGTEXT", " FOR UPDATE SKIP LOCKED", " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    MARIADB("LONGTEXT", " FOR UPDATE SKIP LOCKED", " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
 
     private final String textType;
     private final String claimLock;
     private final String exactCollation;
+    /** Keys compared and ordered by their characters' codes, whatever the database's locale. */
+    private final String keyCollation;
 
-    SqlDialect(String textType, String claimLock, String exactCollation) {
+    SqlDialect(String textType, String claimLock, String exactCollation, String keyCollation) {
         this.textType = textType;
         this.claimLock = claimLock;
         this.exactCollation = exactCollation;
+        this.keyCollation = keyCollation;
     }
 
     /** Row locking for the claim query: skip rows another coordinator is claiming right now. */
@@ -60,6 +64,15 @@ public enum SqlDialect {
                 "CREATE INDEX IF NOT EXISTS " + table + "_created ON " + table + " (created_at, gid)",
                 "CREATE INDEX IF NOT EXISTS " + table + "_status ON " + table + " (status, created_at, gid)",
                 // the retention's sweep: finished rows by finish time (compacted ones leave it: finished_at NULL)
-                "CREATE INDEX IF NOT EXISTS " + table + "_finished ON " + table + " (finished_at)");
+                "CREATE INDEX IF NOT EXISTS " + table + "_finished ON " + table + " (finished_at)",
+                // key-value pairs (topics): a table of their own, next to the transactions'
+                "CREATE TABLE IF NOT EXISTS " + table + "_kv ("
+                        + "cat VARCHAR(64)" + keyCollation + " NOT NULL, "
+                        + "k VARCHAR(255)" + keyCollation + " NOT NULL, "
+                        + "v " + t + " NOT NULL, "
+                        + "version BIGINT NOT NULL, "
+                        + "created_at BIGINT NOT NULL, "
+                        + "updated_at BIGINT NOT NULL, "
+                        + "PRIMARY KEY (cat, k))");
     }
 }

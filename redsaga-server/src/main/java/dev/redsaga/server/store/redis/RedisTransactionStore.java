@@ -1,6 +1,7 @@
 package dev.redsaga.server.store.redis;
 
 import dev.redsaga.protocol.TransStatus;
+import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
 import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
@@ -58,7 +59,8 @@ import java.util.zip.CRC32;
  * time, {@code :created} (every transaction) and {@code :st:<status>} (one per status) by creation time for the
  * listings, {@code :fin} by finish time for the retention; and {@code :removed}, a hash of the gids the retention
  * removed, with their final status. One script touches one slot, and the shards spread the store over a cluster
- * instead of one slot (DTM's Redis store keeps its index in one key).
+ * instead of one slot (DTM's Redis store keeps its index in one key). Key-value pairs (topics) live apart, under
+ * the tag {@code {prefix:kv}} ({@link RedisKv}).
  *
  * <p>{@link #sweep} removes transactions finished longer ago than the retention, with their index entries;
  * unfinished ones are never removed, and a removed gid is never accepted again.
@@ -90,6 +92,7 @@ public final class RedisTransactionStore implements TransactionStore {
     private final String description;
     private final Map<String, String> shas = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger nextShard = new AtomicInteger();
+    private final RedisKv kv;
 
     /**
      * Options: key prefix, shard count, how long finished transactions are kept, and how many replicas must have
@@ -135,6 +138,7 @@ public final class RedisTransactionStore implements TransactionStore {
         this.waitReplicas = options.waitReplicas();
         this.waitTimeoutMs = options.waitTimeout().toMillis();
         this.description = description;
+        this.kv = new RedisKv(this, redis, "{" + prefix + ":kv}");
     }
 
     /**
@@ -479,6 +483,26 @@ public final class RedisTransactionStore implements TransactionStore {
     }
 
     @Override
+    public Optional<KvEntry> findKv(String cat, String key) {
+        return kv.find(cat, key);
+    }
+
+    @Override
+    public boolean putKv(KvEntry next) {
+        return kv.put(next);
+    }
+
+    @Override
+    public boolean deleteKv(String cat, String key) {
+        return kv.delete(cat, key);
+    }
+
+    @Override
+    public KvPage scanKv(String cat, String after, int limit) {
+        return kv.scan(cat, after, limit);
+    }
+
+    @Override
     public String describe() {
         return description;
     }
@@ -562,7 +586,7 @@ public final class RedisTransactionStore implements TransactionStore {
      * EVALSHA, loading the script on NOSCRIPT (first use, restart, failover, new cluster node) and retrying once.
      * With {@code wait-replicas}, the answer comes only once that many replicas have the write.
      */
-    private <T> T eval(String source, ScriptOutputType type, String[] keys, List<String> args, String what) {
+    <T> T eval(String source, ScriptOutputType type, String[] keys, List<String> args, String what) {
         String[] argv = args.toArray(String[]::new);
         String sha = shas.computeIfAbsent(source, s -> redis.digest(s));
         return call(() -> replicated(redis.<T>evalsha(sha, type, keys, argv).toCompletableFuture()
@@ -596,7 +620,7 @@ public final class RedisTransactionStore implements TransactionStore {
      * the same wait without its reflective proxy on every call. The command timeout ends the wait; the limit
      * here is only a backstop.
      */
-    private <T> T call(Supplier<? extends CompletionStage<T>> op, String what) {
+    <T> T call(Supplier<? extends CompletionStage<T>> op, String what) {
         try {
             return op.get().toCompletableFuture().get(COMMAND_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -638,7 +662,7 @@ public final class RedisTransactionStore implements TransactionStore {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
-    private static String script(String file) {
+    static String script(String file) {
         try (InputStream in = RedisTransactionStore.class.getResourceAsStream(file)) {
             if (in == null) {
                 throw new IllegalStateException("missing Lua script " + file);
