@@ -176,8 +176,8 @@ public final class SagaEngine implements AutoCloseable {
      * at once, every branch's backoff forgotten; recovery (here or on another instance) drives it within its poll
      * interval. One held by a live drive is left alone: it is being driven this moment.
      *
-     * @return whether it was made due now
-     * @throws CommandRefusedException NOT_FOUND, or CONFLICT when it already ended (or kept changing)
+     * @return whether it was made due now; false for one that ended (nothing to retry: no error, as DTM answers)
+     * @throws CommandRefusedException NOT_FOUND, or CONFLICT when it kept changing
      */
     public boolean retryNow(String gid) {
         return commands.retryNow(gid);

@@ -66,9 +66,11 @@ public final class SagaMachine implements Planner {
                     ? new BranchState(Phase.FAILED, attempts, 0, detail, now)
                     // a compensation, a TCC confirm, a message's branch must eventually succeed: FAILURE is retried
                     : new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail, now);
-            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, now + interval, detail, now);
-            case TRANSIENT -> new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts),
-                    detail, now);
+            // with a retry limit, a saga's action is tried again at once until the limit (DTM's rule)
+            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts,
+                    def.kind().retriesAtOnce(def, call) ? now : now + interval, detail, now);
+            case TRANSIENT -> new BranchState(Phase.ATTEMPTED, attempts,
+                    def.kind().retriesAtOnce(def, call) ? now : now + backoff.delay(interval, attempts), detail, now);
         };
         return p.with(call, next);
     }

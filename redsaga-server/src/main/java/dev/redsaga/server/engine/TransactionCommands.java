@@ -238,8 +238,7 @@ final class TransactionCommands {
         return onStored(gid, () -> keptChanging(gid, "try resetNextCronTime again"), r -> {
             long now = clock.millis();
             if (r.status().isTerminal()) {
-                throw new CommandRefusedException(CommandRefusedException.Reason.CONFLICT, "transaction " + gid
-                        + " is already " + r.status().wire() + "; there is nothing to retry");
+                return Optional.of(false); // as DTM: nothing to retry, and no error
             }
             if (r.owner() != null && r.nextDueAt() != null && r.nextDueAt() > now) {
                 return Optional.of(false);

@@ -137,6 +137,27 @@ class SagaMachineTest {
         assertThat(plan(d, TransStatus.SUBMITTED, p, 100_000)).isInstanceOf(Plan.Abort.class);
     }
 
+    /**
+     * DTM's TestSagaGlobalTransWithRetryLimitYes/No: with a retry limit, an action that did not finish is tried again
+     * at once, in the same pass, not after a backoff; past the limit the saga aborts with DTM's exact words.
+     */
+    @Test
+    void withARetryLimitAnActionIsRetriedAtOnceAndTheAbortReadsAsDtms() {
+        SagaDefinition d = saga(1, null, 3L, false, null);
+        SagaProgress p = SagaProgress.initial(1);
+        for (int i = 0; i < 3; i++) {
+            p = answer(d, p, action(0), i == 1 ? Outcome.ONGOING : Outcome.TRANSIENT, 5_000);
+            assertThat(plan(d, TransStatus.SUBMITTED, p, 5_000)).as("retry " + (i + 1) + " at once")
+                    .isEqualTo(new Plan.Call(List.of(action(0))));
+        }
+        p = answer(d, p, action(0), Outcome.TRANSIENT, 5_000);
+        assertThat(plan(d, TransStatus.SUBMITTED, p, 5_000))
+                .isEqualTo(new Plan.Abort("RetryCount is greater than RetryLimit, RetryLimit: 3"));
+        SagaProgress undone = answer(d, SagaProgress.initial(1), undo(0), Outcome.TRANSIENT, 5_000);
+        assertThat(undone.compensations().getFirst().notBefore()).as("a compensation backs off as ever")
+                .isGreaterThan(5_000);
+    }
+
     @Test
     void timeoutToFailBoundsTheWaitThenAborts() {
         SagaDefinition d = saga(1, 5L, null, false, null);

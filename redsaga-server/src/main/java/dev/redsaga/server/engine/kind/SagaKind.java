@@ -78,9 +78,8 @@ final class SagaKind implements TransactionKind {
             }
             if (o.retryLimit() > 0 && !a.isSucceeded() && a.attempts() > o.retryLimit()
                     && !s.inFlight().contains(new BranchCall(i, false))) {
-                // DTM's words first (its tests compare them), then what the operator needs: which branch, and why
-                return new Plan.Abort("RetryCount is greater than RetryLimit, RetryLimit: " + o.retryLimit()
-                        + "; branch " + def.steps().get(i).branchId() + " last answered: " + a.lastError());
+                // DTM's words, which its tests compare; the branch's last_error says which one and why
+                return new Plan.Abort("RetryCount is greater than RetryLimit, RetryLimit: " + o.retryLimit());
             }
             allSucceeded &= a.isSucceeded();
         }
@@ -97,6 +96,11 @@ final class SagaKind implements TransactionKind {
     @Override
     public boolean failureEnds(BranchCall call) {
         return !call.compensating(); // an action's FAILURE aborts the saga; a compensation must succeed
+    }
+
+    @Override
+    public boolean retriesAtOnce(SagaDefinition def, BranchCall call) {
+        return def.options().retryLimit() > 0 && !call.compensating();
     }
 
     @Override

@@ -78,6 +78,14 @@ public interface TransactionKind {
     /** Whether a FAILURE answer to {@code call} ends that branch (else it is retried until it succeeds). */
     boolean failureEnds(BranchCall call);
 
+    /**
+     * Whether a call that did not finish (an error, no answer, ONGOING) is tried again at once instead of after its
+     * backoff: a saga's action with a {@code retry_limit}, as DTM retries it within the same pass until the limit.
+     */
+    default boolean retriesAtOnce(SagaDefinition def, BranchCall call) {
+        return false;
+    }
+
     /** The {@code op} {@code call} carries, as DTM names it for this type. */
     BranchOp op(BranchCall call);
 
