@@ -19,12 +19,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code redsaga tx}: an operator's commands against a running coordinator — list and show transactions, retry one
- * now, force-stop one — as readable tables, or {@code --json}. Every text that comes from the coordinator is printed
+ * now, force-stop one; list topics and change their subscribers ({@link TxTopics}) — as readable tables, or {@code --json}. Every text that comes from the coordinator is printed
  * with its control characters replaced: a gid or an error text cannot drive the terminal.
  */
 @Command(name = "tx", mixinStandardHelpOptions = true,
         description = {"Find and unstick transactions on a running coordinator (the admin token where tokens are on)."},
-        subcommands = {TxCommand.ListTx.class, TxCommand.Show.class, TxCommand.Retry.class, TxCommand.ForceStop.class})
+        subcommands = {TxCommand.ListTx.class, TxCommand.Show.class, TxCommand.Retry.class, TxCommand.ForceStop.class,
+            TxTopics.ListTopics.class, TxTopics.Subscribe.class, TxTopics.Unsubscribe.class,
+            TxTopics.DeleteTopic.class})
 public final class TxCommand implements Runnable {
     /** The longest a free text (a reason, an error, a URL) is shown in a table; --json shows it whole. */
     static final int COLUMN = 60;

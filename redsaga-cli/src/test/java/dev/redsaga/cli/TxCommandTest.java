@@ -105,6 +105,37 @@ class TxCommandTest {
         assertThat(late.err()).contains("already succeed");
     }
 
+    /** An operator subscribes two services to a topic, lists it, unsubscribes one, deletes the topic. */
+    @Test
+    void anOperatorManagesATopicsSubscribers() throws Exception {
+        String server = redsaga.baseUrl();
+        String url = "http://127.0.0.1:" + service.getAddress().getPort();
+        Run escape = tx("subscribe", "orders", url + "/stock", "--remark", "stock \u001b[31m", "--server", server);
+        assertThat(escape.code()).as("a remark is one printable line").isEqualTo(1);
+        assertThat(escape.err()).contains("remark must be one line");
+        Run stock = tx("subscribe", "orders", url + "/stock", "--remark", "stock service", "--server", server);
+        assertThat(stock.code()).as(stock.err()).isZero();
+        assertThat(stock.out()).contains("topic orders: " + url + "/stock subscribed");
+        assertThat(tx("subscribe", "orders", url + "/billing", "--server", server).code()).isZero();
+        Run again = tx("subscribe", "orders", url + "/billing", "--server", server);
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("this url exists");
+
+        Run list = tx("topics", "--server", server);
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).startsWith("TOPIC").contains("orders").contains(url + "/stock").contains(url + "/billing")
+                .contains("stock service");
+        JsonNode json = WireJson.mapper().readTree(tx("topics", "--server", server, "--json").out());
+        assertThat(json.get("kv").get(0).get("version").asInt()).isEqualTo(2);
+
+        assertThat(tx("unsubscribe", "orders", url + "/stock", "--server", server).code()).isZero();
+        assertThat(tx("topics", "--server", server).out()).doesNotContain(url + "/stock");
+        assertThat(tx("delete-topic", "orders", "--server", server).code()).isZero();
+        Run gone = tx("delete-topic", "orders", "--server", server);
+        assertThat(gone.code()).isEqualTo(1);
+        assertThat(gone.err()).contains("no such a topic");
+    }
+
     @Test
     void mistakesAreAMessageAndAnExitCode() {
         Run unknown = tx("show", "no-such-gid", "--server", redsaga.baseUrl());

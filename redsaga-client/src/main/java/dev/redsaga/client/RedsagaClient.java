@@ -7,9 +7,11 @@ import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.BranchRegistration;
 import dev.redsaga.protocol.DtmReply;
 import dev.redsaga.protocol.Gids;
+import dev.redsaga.protocol.KvReply;
 import dev.redsaga.protocol.ListReply;
 import dev.redsaga.protocol.Outcome;
 import dev.redsaga.protocol.QueryReply;
+import dev.redsaga.protocol.TopicRequest;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
@@ -124,6 +126,40 @@ public final class RedsagaClient {
      */
     public void retryNow(String gid) {
         post("resetNextCronTime", gid, new AbortRequest(gid, null, null), false);
+    }
+
+    /**
+     * Subscribes {@code url} to {@code topic} (created if new): a message step {@code topic://<topic>} then goes to
+     * it too. {@code remark} (may be null) is a note for operators. Needs the admin token where tokens are on.
+     */
+    public void subscribe(String topic, String url, String remark) {
+        post("subscribe", topic, new TopicRequest(topic, url, remark), false);
+    }
+
+    /** Removes {@code url} from the subscribers of {@code topic}. Needs the admin token where tokens are on. */
+    public void unsubscribe(String topic, String url) {
+        post("unsubscribe", topic, new TopicRequest(topic, url, null), false);
+    }
+
+    /** Deletes {@code topic}; messages already stored keep their branches. Needs the admin token. */
+    public void deleteTopic(String topic) {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("topic/" + enc(topic))).DELETE());
+        if (r.statusCode() != 200) {
+            throw refused("delete topic " + topic, r);
+        }
+    }
+
+    /**
+     * One page of topics, by name, each with its subscribers ({@code v}: JSON); {@code position} null for the first.
+     * Pass the reply's {@code nextPosition()} for the next page while {@code hasNext()}. Needs the admin token.
+     */
+    public KvReply topics(String position, int limit) {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("scanKV?cat=topics&limit=" + limit
+                + (position == null ? "" : "&position=" + enc(position)))).GET());
+        if (r.statusCode() != 200) {
+            throw refused("list topics", r);
+        }
+        return read(r.body(), KvReply.class);
     }
 
     /** Marks a saga failed without calling any branch (operator's last resort). */

@@ -3,6 +3,7 @@ package dev.redsaga.server.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.redsaga.protocol.KvReply;
 import dev.redsaga.protocol.KvView;
 import dev.redsaga.protocol.TopicRequest;
 import dev.redsaga.protocol.WireJson;
@@ -15,7 +16,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -121,18 +121,18 @@ public final class TopicService {
     }
 
     /** DTM's {@code queryKV}: the pair {@code key} of {@code cat}, as a list of zero or one. */
-    public Map<String, List<KvView>> query(String cat, String key) {
+    public KvReply query(String cat, String key) {
         requireCategory(cat);
         if (key == null || key.isEmpty()) {
             throw RequestException.invalid("key is required: the topic's name (scanKV lists every topic)");
         }
         Optional<KvEntry> e = NAME.matcher(key).matches()
                 ? guarded(key, "the query", () -> store.findKv(CATEGORY, key)) : Optional.empty();
-        return Map.of("kv", e.map(TopicService::view).map(List::of).orElse(List.of()));
+        return new KvReply(e.map(TopicService::view).map(List::of).orElse(List.of()), null);
     }
 
     /** DTM's {@code scanKV}: a page of {@code cat} in key order, and where the next one starts ("" at the end). */
-    public Map<String, Object> scan(String cat, String position, String limitParam) {
+    public KvReply scan(String cat, String position, String limitParam) {
         requireCategory(cat);
         int limit;
         try {
@@ -145,8 +145,7 @@ public final class TopicService {
         }
         String after = position == null ? "" : position;
         TransactionStore.KvPage page = guarded(null, "the scan", () -> store.scanKv(CATEGORY, after, limit));
-        return Map.of("kv", page.entries().stream().map(TopicService::view).toList(),
-                "next_position", page.nextPosition());
+        return new KvReply(page.entries().stream().map(TopicService::view).toList(), page.nextPosition());
     }
 
     /** Reads the topic, applies {@code edit} to its subscribers, writes them back; again if another writer won. */

@@ -182,6 +182,35 @@ class AdminUiIT {
         waiting().until(d -> d.findElement(By.cssSelector("#token-form .error")).getText().contains("admin token"));
     }
 
+    /** The topics page lists each topic with its subscribers; a remark that is markup is shown as text. */
+    @Test
+    void anOperatorSeesTheTopicsAndTheirSubscribers() throws Exception {
+        RawApi api = new RawApi(server.baseUrl());
+        for (String url : List.of("http://127.0.0.1:9/stock", "http://127.0.0.1:9/billing")) {
+            HttpResponse<String> r = api.send("POST", "/api/dtmsvr/subscribe", "{\"topic\":\"ui_orders\",\"url\":\""
+                    + url + "\",\"remark\":\"" + MARKUP.replace("'", "") + "\"}", "Authorization", "Bearer " + ADMIN);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        browser.get(server.baseUrl() + "/admin#/topics");
+        waiting().until(d -> !d.findElements(By.id("token")).isEmpty()
+                || !d.findElements(By.cssSelector("#topics tbody tr")).isEmpty());
+        if (!browser.findElements(By.id("token")).isEmpty()) {
+            browser.findElement(By.id("token")).sendKeys(ADMIN);
+            browser.findElement(By.cssSelector("#token-form button")).click();
+        }
+        WebElement row = waiting().until(d -> d.findElement(By.cssSelector("#topics tr[data-topic='ui_orders']")));
+        assertThat(row.findElements(By.cssSelector(".subscribers li"))).extracting(WebElement::getText)
+                .containsExactly("http://127.0.0.1:9/stock — " + MARKUP.replace("'", ""),
+                        "http://127.0.0.1:9/billing — " + MARKUP.replace("'", ""));
+        assertThat(browser.findElements(By.cssSelector("main img"))).isEmpty();
+        screenshot("admin-topics.png");
+        browser.findElement(By.id("nav-transactions")).click();
+        waiting().until(d -> !d.findElements(By.id("transactions")).isEmpty());
+        // signed out again: the other test of this class starts at the token form, whichever runs first
+        browser.findElement(By.id("forget")).click();
+        waiting().until(d -> !d.findElements(By.id("token")).isEmpty());
+    }
+
     @Test
     void thePagesKeepToThemselves() throws Exception {
         HttpClient http = HttpClient.newHttpClient();

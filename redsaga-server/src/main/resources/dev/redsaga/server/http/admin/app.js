@@ -1,5 +1,5 @@
-// redsaga's operator UI: transactions listed and searched, one transaction's branches on a timeline, and the two
-// operator actions (retry now, force stop). Plain DOM, no library: every value from the server is set as text,
+// redsaga's operator UI: transactions listed and searched, one transaction's branches on a timeline, the two
+// operator actions (retry now, force stop), and the topics messages are sent to, with their subscribers. Plain DOM, no library: every value from the server is set as text,
 // never parsed as HTML. The admin token is kept for this browser tab only (sessionStorage).
 'use strict';
 
@@ -267,13 +267,63 @@ function payloads(t) {
     el('pre', {}, JSON.stringify({ steps: t.steps, payloads: t.payloads }, null, 2)));
 }
 
+// --- topics ---
+
+/** Subscribers as the pair's value holds them; an unreadable value shows as such. */
+function subscribers(v) {
+  try {
+    const list = JSON.parse(v);
+    return Array.isArray(list) ? list : [];
+  } catch (e) {
+    return null;
+  }
+}
+
+async function topicsPage(params) {
+  const q = new URLSearchParams({ cat: 'topics', limit: String(PAGE) });
+  if (params.get('position')) q.set('position', params.get('position'));
+  let reply;
+  try {
+    reply = await api('scanKV?' + q);
+  } catch (e) {
+    failed(e);
+    return;
+  }
+  const rows = (reply.kv || []).map(kv => {
+    const subs = subscribers(kv.v);
+    return el('tr', { 'data-topic': kv.k },
+      el('td', { class: 'mono' }, kv.k),
+      el('td', {}, subs === null ? el('span', { class: 'error' }, 'unreadable')
+        : subs.length === 0 ? el('span', { class: 'muted' }, 'none')
+          : el('ul', { class: 'subscribers' }, subs.map(s => el('li', {},
+            el('span', { class: 'mono' }, s.url), s.remark ? el('span', { class: 'muted' }, ' — ' + s.remark) : null)))),
+      el('td', {}, String(kv.version)),
+      el('td', {}, when(kv.update_time)));
+  });
+  const pager = el('div', { class: 'pager' },
+    params.get('position') ? el('a', { href: '#/topics', id: 'first' }, 'First page') : null,
+    reply.next_position ? el('a', { id: 'next', href: '#/topics?' + withParam(new URLSearchParams(), 'position',
+      reply.next_position) }, 'Next page') : null,
+    el('span', { class: 'muted' }, rows.length ? rows.length + ' shown, by name' : 'no topic'));
+  show(el('h1', {}, 'Topics'),
+    el('p', { class: 'muted' }, 'A message step topic://name goes to every subscriber of the topic.'),
+    el('table', { id: 'topics' },
+      el('thead', {}, el('tr', {}, ['topic', 'subscribers', 'version', 'changed'].map(h => el('th', {}, h)))),
+      el('tbody', {}, rows)),
+    pager);
+}
+
 // --- routing ---
 
 function route() {
   clearTimeout(refreshTimer);
   document.getElementById('forget').hidden = !sessionStorage.getItem(TOKEN_KEY);
   const hash = location.hash || '#/';
-  if (hash.startsWith('#/tx/')) {
+  if (hash.startsWith('#/topics')) {
+    document.getElementById('where').textContent = 'topics';
+    const i = hash.indexOf('?');
+    topicsPage(new URLSearchParams(i < 0 ? '' : hash.slice(i + 1)));
+  } else if (hash.startsWith('#/tx/')) {
     const gid = decodeURIComponent(hash.slice(5));
     document.getElementById('where').textContent = 'transaction';
     txPage(gid);
