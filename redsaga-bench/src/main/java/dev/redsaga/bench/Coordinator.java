@@ -20,10 +20,9 @@ final class Coordinator implements AutoCloseable {
 
     Coordinator(String storeUri, int concurrency) {
         store = new CountingStore(StoreFactory.open(storeUri));
-        ServerConfig defaults = ServerConfig.defaults();
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, storeUri, new dev.redsaga.server.engine.EngineOptions(
-                3_000, 1_000, 60_000, 15_000, 200, 500, Math.max(4_096, concurrency * 2)),
-                defaults.maxRequestBytes(), defaults.instanceId());
+        ServerConfig config = ServerConfig.builder().port(0).store(storeUri)
+                .engine(dev.redsaga.server.engine.EngineOptions.builder()
+                .maxConcurrentDrives(Math.max(4_096, concurrency * 2)).build()).build();
         server = RedsagaServer.start(config, store, true, new DriveListener() { });
         http = new LoadClient(concurrency);
         submitUrl = server.baseUrl() + "/api/dtmsvr/submit";

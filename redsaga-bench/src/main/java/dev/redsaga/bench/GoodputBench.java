@@ -114,9 +114,8 @@ final class GoodputBench {
                             services.orderService().url("/order/cancel")),
                     new SagaStep(services.stockService().url("/stock/deduct"),
                             services.stockService().url("/stock/restore")));
-            EngineOptions engine = new EngineOptions(3_000, 1_000, 60_000, 15_000, 200, 500, 4_096);
-            ServerConfig config = new ServerConfig("127.0.0.1", 0, store, engine, ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
-                    ServerConfig.newInstanceId());
+            EngineOptions engine = EngineOptions.builder().build();
+            ServerConfig config = ServerConfig.builder().port(0).store(store).engine(engine).build();
             DriveListener listener = new DriveListener() {
                 @Override
                 public void driveEnded(String gid, TransStatus status, DriveEnd end) {

@@ -50,7 +50,7 @@ final class RecoveryBench {
             progress.flush();
             CountDownLatch finished = new CountDownLatch(count);
             long start = System.nanoTime();
-            ServerConfig config = ServerConfig.defaults().withPort(0).withStore(storeUri);
+            ServerConfig config = ServerConfig.builder().port(0).store(storeUri).build();
             try (RedsagaServer server = RedsagaServer.start(config, StoreFactory.open(storeUri), true,
                     new DriveListener() {
                         @Override

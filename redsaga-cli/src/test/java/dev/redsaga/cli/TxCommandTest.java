@@ -29,7 +29,8 @@ class TxCommandTest {
     /** Retries back off up to a minute: a stuck saga stays stuck unless retried by hand. */
     @RegisterExtension
     static RedsagaExtension redsaga = RedsagaExtension.inMemory(
-            new EngineOptions(2_000, 100, 60_000, 5_000, 100, 100, 256));
+            EngineOptions.builder().defaultRequestTimeoutMs(2_000).defaultRetryIntervalMs(100).leaseMs(5_000)
+                    .claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(256).build());
 
     HttpServer service;
     final AtomicInteger calls = new AtomicInteger();

@@ -38,9 +38,11 @@ class RedsagaAutoConfigurationTest {
 
     @BeforeAll
     static void startCoordinator() {
-        coordinator = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:starter-" + UUID.randomUUID(),
-                new EngineOptions(1_000, 100, 1_000, 5_000, 100, 100, 64), 1 << 20, "starter-test",
-                AccessPolicy.of("127.0.0.1", List.of(TOKEN), List.of(), false, List.of())));
+        coordinator = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:starter-" + UUID.randomUUID())
+                .engine(EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(100)
+                .retryCapMs(1_000).leaseMs(5_000).claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(64).build())
+                .maxRequestBytes(1 << 20).instanceId("starter-test")
+                .access(AccessPolicy.of("127.0.0.1", List.of(TOKEN), List.of(), false, List.of())).build());
     }
 
     @AfterAll

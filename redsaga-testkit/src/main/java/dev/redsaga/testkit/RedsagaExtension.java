@@ -34,7 +34,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the production one.
  */
 public final class RedsagaExtension implements BeforeAllCallback, AfterAllCallback {
-    private static final EngineOptions TEST_ENGINE = new EngineOptions(2_000, 100, 1_000, 5_000, 100, 100, 256);
+    private static final EngineOptions TEST_ENGINE = EngineOptions.builder().defaultRequestTimeoutMs(2_000)
+            .defaultRetryIntervalMs(100).retryCapMs(1_000).leaseMs(5_000).claimBatch(100).pollIntervalMs(100)
+            .maxConcurrentDrives(256).build();
 
     private final EngineOptions engine;
     private MemoryTransactionStore store;
@@ -61,8 +63,8 @@ public final class RedsagaExtension implements BeforeAllCallback, AfterAllCallba
     @Override
     public void beforeAll(ExtensionContext context) {
         store = new MemoryTransactionStore();
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "memory", engine,
-                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, "test-" + UUID.randomUUID()), store, false,
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("memory").engine(engine)
+                .instanceId("test-" + UUID.randomUUID()).build(), store, false,
                 new DriveListener() { });
         client = RedsagaClient.builder(server.baseUrl()).build();
     }

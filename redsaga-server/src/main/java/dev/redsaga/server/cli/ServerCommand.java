@@ -6,6 +6,7 @@ import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.FlowControl;
 import dev.redsaga.server.config.Observability;
 import dev.redsaga.server.config.ServerConfig;
+import dev.redsaga.server.config.StoreFactory;
 import dev.redsaga.server.engine.EngineOptions;
 import dev.redsaga.server.store.StoreException;
 import java.io.IOException;
@@ -30,11 +31,12 @@ import picocli.CommandLine.Option;
                 + "file (--config); the command line wins, then the variable, then the file."})
 public final class ServerCommand implements Callable<Integer> {
 
-    @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}, DTM's)", defaultValue = "36789")
+    @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}, DTM's)",
+            defaultValue = "" + ServerConfig.DEFAULT_PORT)
     int port;
 
     @Option(names = "--host", description = "address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all)",
-            defaultValue = "127.0.0.1")
+            defaultValue = ServerConfig.DEFAULT_HOST)
     String host;
 
     @Option(names = "--store", defaultValue = ServerConfig.DEFAULT_STORE, description = {
@@ -44,68 +46,79 @@ public final class ServerCommand implements Callable<Integer> {
         "  jdbc:mariadb://host:3306/db?user=u"})
     String store;
 
-    @Option(names = "--request-timeout", converter = DurationConverter.class, defaultValue = "3s",
+    @Option(names = "--request-timeout", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_REQUEST_TIMEOUT_MS / 1000 + "s",
             description = "branch call timeout when a saga sets no request_timeout (default: ${DEFAULT-VALUE})")
     Duration requestTimeout;
 
-    @Option(names = "--retry-interval", converter = DurationConverter.class, defaultValue = "1s",
+    @Option(names = "--retry-interval", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_RETRY_INTERVAL_MS / 1000 + "s",
             description = "retry backoff base when a saga sets no retry_interval (default: ${DEFAULT-VALUE})")
     Duration retryInterval;
 
-    @Option(names = "--retry-cap", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(names = "--retry-cap", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_RETRY_CAP_MS / 1000 + "s",
             description = "longest wait between retries (default: ${DEFAULT-VALUE})")
     Duration retryCap;
 
-    @Option(names = "--lease", converter = DurationConverter.class, defaultValue = "15s",
+    @Option(names = "--lease", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_LEASE_MS / 1000 + "s",
             description = "how long a saga stays with the instance driving it before another may recover it "
                     + "(default: ${DEFAULT-VALUE})")
     Duration lease;
 
-    @Option(names = "--max-drives", defaultValue = "4096",
+    @Option(names = "--max-drives", defaultValue = "" + EngineOptions.DEFAULT_MAX_DRIVES,
             description = "sagas open at once on this instance (being driven, or between two quick retries); "
                     + "submits wait beyond this, up to --drive-wait (default: ${DEFAULT-VALUE})")
     int maxDrives;
 
-    @Option(names = "--max-request-timeout", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(names = "--max-request-timeout", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_MAX_REQUEST_TIMEOUT_MS / 1000 + "s",
             description = "the longest request_timeout a saga may ask for; each branch call ends by then, answer or "
                     + "not (default: ${DEFAULT-VALUE})")
     Duration maxRequestTimeout;
 
-    @Option(names = "--prepared-lifetime", converter = DurationConverter.class, defaultValue = "1h",
+    @Option(names = "--prepared-lifetime", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_PREPARED_LIFETIME_MS / 3_600_000 + "h",
             description = "a prepared saga without timeout_to_fail fails if not submitted within this "
                     + "(default: ${DEFAULT-VALUE})")
     Duration preparedLifetime;
 
-    @Option(names = "--drive-wait", converter = DurationConverter.class, defaultValue = "5s",
+    @Option(names = "--drive-wait", converter = DurationConverter.class,
+            defaultValue = EngineOptions.DEFAULT_PERMIT_WAIT_MS / 1000 + "s",
             description = "how long a submit waits for room (--max-drives) before it is refused with 503 and "
                     + "Retry-After, nothing stored (default: ${DEFAULT-VALUE})")
     Duration driveWait;
 
-    @Option(names = "--max-connections", defaultValue = "10000",
+    @Option(names = "--max-connections", defaultValue = "" + ServerConfig.DEFAULT_MAX_CONNECTIONS,
             description = "open client connections at most; more wait to be accepted; one address holds half of them "
                     + "at most, and a request head must arrive within 10 s (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
-    @Option(names = "--store-pool", defaultValue = "16", description = {"connections to a JDBC store (default: "
+    @Option(names = "--store-pool", defaultValue = "" + StoreFactory.DEFAULT_POOL_SIZE,
+            description = {"connections to a JDBC store (default: "
             + "${DEFAULT-VALUE}); instances sharing a database share its connection limit (PostgreSQL's "
             + "max_connections, 100 by default)"})
     int storePool;
 
-    @Option(names = "--branch-limit", defaultValue = "256", description = {"calls in flight to one branch "
+    @Option(names = "--branch-limit", defaultValue = "" + ServerConfig.DEFAULT_BRANCH_LIMIT,
+            description = {"calls in flight to one branch "
             + "destination (host and port) at most (default: ${DEFAULT-VALUE}); below it the limit adapts: it grows "
             + "while calls are answered and shrinks on timeouts and 5xx, and calls beyond it wait in the coordinator"})
     int branchLimit;
 
-    @Option(names = "--retry-budget", paramLabel = "PERCENT", defaultValue = "20", description = {"failing retries "
+    @Option(names = "--retry-budget", paramLabel = "PERCENT",
+            defaultValue = "" + (int) (FlowControl.DEFAULT_RETRY_SHARE * 100), description = {"failing retries "
             + "add at most this share of a destination's load (default: ${DEFAULT-VALUE}); beyond it a retry waits "
             + "for its next due time"})
     double retryBudget;
 
-    @Option(names = "--max-request-bytes", defaultValue = "1048576",
+    @Option(names = "--max-request-bytes", defaultValue = "" + ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
             description = "largest request body accepted (default: ${DEFAULT-VALUE})")
     int maxRequestBytes;
 
-    @Option(names = "--retention", converter = DurationConverter.class, defaultValue = "7d", description = {
+    @Option(names = "--retention", converter = DurationConverter.class,
+            defaultValue = StoreFactory.DEFAULT_RETENTION_DAYS + "d", description = {
         "how long finished transactions are kept whole (default: ${DEFAULT-VALUE}); then only their gid and final "
             + "status stay, so the gid is never run again. 0 keeps them for ever (SQL stores only)"})
     Duration retention;
@@ -158,7 +171,7 @@ public final class ServerCommand implements Callable<Integer> {
             + "failed --alert-after times in a row, and every --alert-after failures after (DTM's AlertWebHook)"})
     String alertWebhook;
 
-    @Option(names = "--alert-after", defaultValue = "3", paramLabel = "N",
+    @Option(names = "--alert-after", defaultValue = "" + Observability.DEFAULT_ALERT_AFTER, paramLabel = "N",
             description = "failures of one branch that make an alert (default: ${DEFAULT-VALUE})")
     int alertAfter;
 
@@ -197,10 +210,11 @@ public final class ServerCommand implements Callable<Integer> {
     /** Builds the configuration from the options; a bad value is a {@link CommandLine.ParameterException}. */
     public ServerConfig config() {
         try {
-            EngineOptions engine = new EngineOptions(requestTimeout.toMillis(), retryInterval.toMillis(),
-                    retryCap.toMillis(), lease.toMillis(), EngineOptions.defaults().claimBatch(),
-                    EngineOptions.defaults().pollIntervalMs(), maxDrives, maxRequestTimeout.toMillis(),
-                    preparedLifetime.toMillis(), driveWait.toMillis());
+            EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(requestTimeout.toMillis())
+                    .defaultRetryIntervalMs(retryInterval.toMillis()).retryCapMs(retryCap.toMillis())
+                    .leaseMs(lease.toMillis()).maxConcurrentDrives(maxDrives)
+                    .maxRequestTimeoutMs(maxRequestTimeout.toMillis()).preparedLifetimeMs(preparedLifetime.toMillis())
+                    .permitWaitMs(driveWait.toMillis()).build();
             AccessPolicy access = AccessPolicy.of(host,
                     tokens(apiTokens, environment.get("REDSAGA_API_TOKENS"), apiTokenFile, "--api-token-file"),
                     tokens(adminTokens, environment.get("REDSAGA_ADMIN_TOKENS"), adminTokenFile, "--admin-token-file"),
@@ -222,10 +236,12 @@ public final class ServerCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--retry-budget is a percentage between 0 and 100, was "
                         + retryBudget);
             }
-            return new ServerConfig(host, port, store, engine, maxRequestBytes,
-                    instanceId == null ? ServerConfig.newInstanceId() : instanceId, access, branches, maxConnections,
-                    storePool, FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0),
-                    new Observability(otlpEndpoint(), alertWebhook, alertAfter), retention);
+            return ServerConfig.builder().host(host).port(port).store(store).engine(engine)
+                    .maxRequestBytes(maxRequestBytes).instanceId(instanceId).access(access).branches(branches)
+                    .maxConnections(maxConnections).storePoolSize(storePool)
+                    .branchFlow(FlowControl.defaults(branchLimit).withRetryShare(retryBudget / 100.0))
+                    .observability(new Observability(otlpEndpoint(), alertWebhook, alertAfter)).retention(retention)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + originsOf(e.getMessage()));
         }

@@ -24,6 +24,7 @@ import java.time.Duration;
 public record ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
         String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
         FlowControl branchFlow, Observability observability, Duration retention) {
+    public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 36789;
     public static final String DEFAULT_STORE = "h2:./data/redsaga";
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
@@ -75,63 +76,6 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
         }
     }
 
-    /** A server whose spans are not exported. */
-    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-            String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize,
-            FlowControl branchFlow) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize,
-                branchFlow, Observability.NONE, StoreFactory.DEFAULT_RETENTION);
-    }
-
-    /** This configuration with another branch pacing. */
-    public ServerConfig withBranchFlow(FlowControl flow) {
-        return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, flow, observability, retention);
-    }
-
-    /** This configuration, keeping finished transactions whole for {@code r} (0: for ever, SQL stores only). */
-    public ServerConfig withRetention(Duration r) {
-        return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, branchFlow, observability, r);
-    }
-
-    /** This configuration, exporting spans to {@code endpoint} ({@code null}: none). */
-    public ServerConfig withOtlpEndpoint(String endpoint) {
-        return withObservability(observability.withOtlpEndpoint(endpoint));
-    }
-
-    public ServerConfig withObservability(Observability o) {
-        return new ServerConfig(host, port, store, engine, maxRequestBytes, instanceId, access, branches,
-                maxConnections, storePoolSize, branchFlow, o, retention);
-    }
-
-    /** A server with the default branch pacing. */
-    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-            String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections, int storePoolSize) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections, storePoolSize,
-                FlowControl.defaults(DEFAULT_BRANCH_LIMIT));
-    }
-
-    /** A server with the default store pool. */
-    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-            String instanceId, AccessPolicy access, BranchUrlPolicy branches, int maxConnections) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                StoreFactory.DEFAULT_POOL_SIZE);
-    }
-
-    /** A server with these callers and the default branch URL policy. */
-    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-            String instanceId, AccessPolicy access) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, access, BranchUrlPolicy.defaults(),
-                DEFAULT_MAX_CONNECTIONS);
-    }
-
-    /** A server with no tokens: for loopback (the embedded uses and tests). */
-    public ServerConfig(String host, int port, String store, EngineOptions engine, int maxRequestBytes,
-            String instanceId) {
-        this(host, port, store, engine, maxRequestBytes, instanceId, openIfLoopback(host));
-    }
-
     private static AccessPolicy openIfLoopback(String host) {
         if (host != null && !host.isBlank() && !AccessPolicy.isLoopback(host)) {
             throw new IllegalArgumentException("a server on " + host + " needs an access policy: give tokens");
@@ -145,23 +89,136 @@ public record ServerConfig(String host, int port, String store, EngineOptions en
                 + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 24, 36);
     }
 
+    /** The defaults: 127.0.0.1:36789, the embedded store, no tokens (loopback only). */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", DEFAULT_PORT, DEFAULT_STORE, EngineOptions.defaults(),
-                DEFAULT_MAX_REQUEST_BYTES, newInstanceId());
+        return builder().build();
     }
 
-    public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, store, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, observability, retention);
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public ServerConfig withStore(String s) {
-        return new ServerConfig(host, port, s, engine, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, observability, retention);
+    /** A builder holding this configuration, to change some of it. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.store = store;
+        b.engine = engine;
+        b.maxRequestBytes = maxRequestBytes;
+        b.instanceId = instanceId;
+        b.access = access;
+        b.branches = branches;
+        b.maxConnections = maxConnections;
+        b.storePoolSize = storePoolSize;
+        b.branchFlow = branchFlow;
+        b.observability = observability;
+        b.retention = retention;
+        return b;
     }
 
-    public ServerConfig withEngine(EngineOptions e) {
-        return new ServerConfig(host, port, store, e, maxRequestBytes, instanceId, access, branches, maxConnections,
-                storePoolSize, branchFlow, observability, retention);
+    /**
+     * Named settings, each at its default until set; {@link #build()} checks them all (the record's constructor is
+     * the one place they are checked).
+     */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private String store = DEFAULT_STORE;
+        private EngineOptions engine = EngineOptions.defaults();
+        private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        /** Unset: a new one ({@link #newInstanceId()}). */
+        private String instanceId;
+        /** Unset: no tokens, which only a loopback host may have. */
+        private AccessPolicy access;
+        private BranchUrlPolicy branches = BranchUrlPolicy.defaults();
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int storePoolSize = StoreFactory.DEFAULT_POOL_SIZE;
+        private FlowControl branchFlow = FlowControl.defaults(DEFAULT_BRANCH_LIMIT);
+        private Observability observability = Observability.NONE;
+        private Duration retention = StoreFactory.DEFAULT_RETENTION;
+
+        private Builder() {
+        }
+
+        public Builder host(String h) {
+            this.host = h;
+            return this;
+        }
+
+        public Builder port(int p) {
+            this.port = p;
+            return this;
+        }
+
+        public Builder store(String uri) {
+            this.store = uri;
+            return this;
+        }
+
+        public Builder engine(EngineOptions e) {
+            this.engine = e;
+            return this;
+        }
+
+        public Builder maxRequestBytes(int n) {
+            this.maxRequestBytes = n;
+            return this;
+        }
+
+        public Builder instanceId(String id) {
+            this.instanceId = id;
+            return this;
+        }
+
+        public Builder access(AccessPolicy a) {
+            this.access = a;
+            return this;
+        }
+
+        public Builder branches(BranchUrlPolicy b) {
+            this.branches = b;
+            return this;
+        }
+
+        public Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
+        public Builder storePoolSize(int n) {
+            this.storePoolSize = n;
+            return this;
+        }
+
+        public Builder branchFlow(FlowControl f) {
+            this.branchFlow = f;
+            return this;
+        }
+
+        public Builder observability(Observability o) {
+            this.observability = o;
+            return this;
+        }
+
+        /** Spans exported to {@code endpoint} ({@code null}: none). */
+        public Builder otlpEndpoint(String endpoint) {
+            this.observability = observability.withOtlpEndpoint(endpoint);
+            return this;
+        }
+
+        /** How long finished transactions stay whole ({@link Duration#ZERO}: for ever, SQL stores only). */
+        public Builder retention(Duration r) {
+            this.retention = r;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first setting that is wrong */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, store, engine, maxRequestBytes,
+                    instanceId == null ? newInstanceId() : instanceId,
+                    access == null ? openIfLoopback(host) : access, branches, maxConnections, storePoolSize,
+                    branchFlow, observability, retention);
+        }
     }
 }

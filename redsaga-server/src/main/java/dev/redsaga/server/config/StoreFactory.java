@@ -22,7 +22,8 @@ public final class StoreFactory {
     /** Connections to a JDBC store, unless the server is told otherwise ({@code --store-pool}). */
     public static final int DEFAULT_POOL_SIZE = 16;
     /** How long finished transactions are kept whole, unless the server is told otherwise ({@code --retention}). */
-    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+    public static final int DEFAULT_RETENTION_DAYS = 7;
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(DEFAULT_RETENTION_DAYS);
 
     private StoreFactory() {
     }

@@ -31,9 +31,11 @@ class WebhookAlertsIT {
     @Test
     void aBranchFailingThreeTimesIsReportedOnceAndABusinessFailureIsNot() throws Exception {
         try (ScriptedBranches branches = new ScriptedBranches(); ScriptedBranches hook = new ScriptedBranches();
-                RedsagaServer server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:alerts-"
-                        + UUID.randomUUID(), new EngineOptions(1_000, 50, 200, 5_000, 100, 100, 64), 1 << 20,
-                        "alerts").withObservability(new Observability(null, hook.url("/hook"), 3)))) {
+                RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0)
+                        .store("h2:mem:alerts-" + UUID.randomUUID()).engine(EngineOptions.builder()
+                        .defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(50).retryCapMs(200).leaseMs(5_000)
+                        .claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(64).build()).maxRequestBytes(1 << 20)
+                        .instanceId("alerts").observability(new Observability(null, hook.url("/hook"), 3)).build())) {
             branches.script("/retried/a1", Answer.ERROR, Answer.ERROR, Answer.ERROR); // then SUCCESS
             branches.script("/failed/a1", Answer.FAILURE);
             branches.script("/undo-stuck/a1", Answer.FAILURE);

@@ -56,6 +56,14 @@ class ServerSettingsTest {
         assertThat(config(Map.of()).port()).isEqualTo(36789);
     }
 
+    /** The command line's defaults are the configuration's own: one home for each default. */
+    @Test
+    void theCommandsDefaultsAreTheConfigurationsDefaults() {
+        ServerConfig fromCommand = config(Map.of());
+        ServerConfig defaults = ServerConfig.builder().instanceId(fromCommand.instanceId()).build();
+        assertThat(fromCommand).usingRecursiveComparison().isEqualTo(defaults);
+    }
+
     @Test
     void tokensAndFlagsFromTheFile() throws Exception {
         Path f = file("host=0.0.0.0", "api-token=one,two", "admin-token=boss", "allow-origin=https://ops.example");

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * transactions left by a killed peer waited for it.
  */
 class BackgroundLoopsTest {
-    private static final EngineOptions OPTIONS = new EngineOptions(1_000, 100, 1_000, 2_000, 10, 20, 4);
+    private static final EngineOptions OPTIONS = EngineOptions.builder().defaultRequestTimeoutMs(1_000)
+            .defaultRetryIntervalMs(100).retryCapMs(1_000).leaseMs(2_000).claimBatch(10).pollIntervalMs(20)
+            .maxConcurrentDrives(4).build();
     private static final BranchTransport SUCCESS =
             req -> CompletableFuture.completedFuture(new BranchTransport.Result(Outcome.SUCCESS, null));
 

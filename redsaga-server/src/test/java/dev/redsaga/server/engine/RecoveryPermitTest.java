@@ -48,7 +48,8 @@ class RecoveryPermitTest {
             }
             return new BranchTransport.Result(Outcome.SUCCESS, null);
         }, workers);
-        EngineOptions options = new EngineOptions(60_000, 1_000, 60_000, 120_000, 10, 20, 1);
+        EngineOptions options = EngineOptions.builder().defaultRequestTimeoutMs(60_000).leaseMs(120_000)
+                .claimBatch(10).pollIntervalMs(20).maxConcurrentDrives(1).build();
         CountDownLatch claimed = new CountDownLatch(1);
         TransactionService[] service = new TransactionService[1];
         try (JdbcTransactionStore h2 = JdbcTransactionStore.open("jdbc:h2:mem:permits;DB_CLOSE_DELAY=-1", null, null,

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** The state machine alone: no clock, no I/O; time is a number the test moves. */
 class SagaMachineTest {
-    static final EngineOptions OPTIONS = new EngineOptions(3_000, 1_000, 8_000, 15_000, 100, 500, 100);
+    static final EngineOptions OPTIONS = EngineOptions.builder().retryCapMs(8_000).claimBatch(100)
+            .maxConcurrentDrives(100).build();
     final SagaMachine machine = new SagaMachine(new Backoff(OPTIONS.retryCapMs(), new Random(42)));
 
     static SagaDefinition saga(int steps, Long timeoutToFail, Long retryLimit, boolean concurrent, String orders) {

@@ -38,10 +38,13 @@ class AccessIT {
 
     @BeforeAll
     static void start() throws Exception {
-        EngineOptions engine = new EngineOptions(1_000, 50, 400, 5_000, 100, 100, 64);
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:access-" + UUID.randomUUID(), engine,
-                64 * 1024, "access-it", AccessPolicy.of("127.0.0.1", List.of(SUBMIT_TOKEN), List.of(ADMIN_TOKEN),
-                        false, List.of("http://ui.example"))));
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(50)
+                .retryCapMs(400).leaseMs(5_000).claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(64).build();
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:access-" + UUID.randomUUID())
+                .engine(engine).maxRequestBytes(64 * 1024).instanceId("access-it")
+                .access(AccessPolicy.of("127.0.0.1", List.of(SUBMIT_TOKEN), List.of(ADMIN_TOKEN), false,
+                        List.of("http://ui.example")))
+                .build());
         branches = new ScriptedBranches();
     }
 

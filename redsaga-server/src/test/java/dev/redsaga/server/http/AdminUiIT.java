@@ -54,9 +54,11 @@ class AdminUiIT {
         Path chromium = TestServices.requireCommand("chromium", "Debian's chromium package; .ci/run installs it");
         Path chromedriver = TestServices.requireCommand("chromedriver", "Debian's chromium-driver package");
         // a 30 s retry interval: the stuck saga waits for the operator's "retry now"
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:admin-ui-" + UUID.randomUUID(),
-                new EngineOptions(2_000, 30_000, 60_000, 5_000, 100, 100, 64), 1 << 20, "admin-ui",
-                AccessPolicy.of("127.0.0.1", List.of(SUBMIT), List.of(ADMIN), false, List.of())));
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:admin-ui-" + UUID.randomUUID())
+                .engine(EngineOptions.builder().defaultRequestTimeoutMs(2_000).defaultRetryIntervalMs(30_000)
+                .leaseMs(5_000).claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(64).build())
+                .maxRequestBytes(1 << 20).instanceId("admin-ui")
+                .access(AccessPolicy.of("127.0.0.1", List.of(SUBMIT), List.of(ADMIN), false, List.of())).build());
         branches = new ScriptedBranches();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());

@@ -36,9 +36,10 @@ class ApiFuzzIT {
     @BeforeContainer
     static void start() {
         // retries far apart: the few valid sagas the fuzzer submits call a closed port, rarely
-        EngineOptions engine = new EngineOptions(1_000, 30_000, 60_000, 60_000, 100, 500, 4_096);
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:fuzz-" + UUID.randomUUID(), engine,
-                64 * 1024, "fuzz-it"));
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(30_000)
+                .leaseMs(60_000).claimBatch(100).build();
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:fuzz-" + UUID.randomUUID())
+                .engine(engine).maxRequestBytes(64 * 1024).instanceId("fuzz-it").build());
     }
 
     @AfterContainer

@@ -31,8 +31,8 @@ class BadInputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:badinput-" + UUID.randomUUID(),
-                EngineOptions.defaults(), 4096, "it-" + UUID.randomUUID()));
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:badinput-" + UUID.randomUUID())
+                .maxRequestBytes(4096).instanceId("it-" + UUID.randomUUID()).build());
         branches = new ScriptedBranches();
         api = new RawApi(server.baseUrl());
     }

@@ -30,11 +30,13 @@ class BarrierRetentionIT {
 
     @Test
     void onlyTheRecordsOfFinishedTransactionsAreDeleted() throws Exception {
-        EngineOptions engine = new EngineOptions(1_000, 50, 400, 5_000, 100, 100, 64);
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(50)
+                .retryCapMs(400).leaseMs(5_000).claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(64).build();
         HikariConfig db = new HikariConfig();
         db.setJdbcUrl("jdbc:h2:mem:retention-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        try (RedsagaServer server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
-                     "h2:mem:retention-store-" + UUID.randomUUID(), engine, 64 * 1024, "retention-it"));
+        try (RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0)
+                .store("h2:mem:retention-store-" + UUID.randomUUID()).engine(engine).maxRequestBytes(64 * 1024)
+                .instanceId("retention-it").build());
              ScriptedBranches branches = new ScriptedBranches();
              HikariDataSource ds = new HikariDataSource(db)) {
             RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();

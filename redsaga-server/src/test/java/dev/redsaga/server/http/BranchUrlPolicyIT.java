@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
  * never the body of whatever the URL returned, nor why a connection failed. All of this was open before.
  */
 class BranchUrlPolicyIT {
-    static final EngineOptions ENGINE = new EngineOptions(1_000, 50, 200, 5_000, 100, 100, 64);
+    static final EngineOptions ENGINE = EngineOptions.builder().defaultRequestTimeoutMs(1_000)
+            .defaultRetryIntervalMs(50).retryCapMs(200).leaseMs(5_000).claimBatch(100).pollIntervalMs(100)
+            .maxConcurrentDrives(64).build();
     static ScriptedBranches branches;
     static RedsagaServer open;
     static RedsagaClient client;
@@ -37,8 +39,8 @@ class BranchUrlPolicyIT {
     @BeforeAll
     static void start() throws Exception {
         branches = new ScriptedBranches();
-        open = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:ssrf-" + UUID.randomUUID(), ENGINE,
-                64 * 1024, "ssrf-it"));
+        open = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:ssrf-" + UUID.randomUUID())
+                .engine(ENGINE).maxRequestBytes(64 * 1024).instanceId("ssrf-it").build());
         client = RedsagaClient.builder(open.baseUrl()).build();
     }
 
@@ -139,10 +141,10 @@ class BranchUrlPolicyIT {
     @Test
     void anAllowlistIsCheckedOnTheAddressANameResolvesToAtEveryCall() throws Exception {
         // allowed: one loopback address that is not the one "localhost" resolves to
-        try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
-                "h2:mem:ssrf-strict-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-strict", AccessPolicy.open(),
-                BranchUrlPolicy.allowing(List.of("127.0.0.2/32", branches.url("/prefix/"))),
-                ServerConfig.DEFAULT_MAX_CONNECTIONS))) {
+        try (RedsagaServer strict = RedsagaServer.start(ServerConfig.builder().port(0)
+                .store("h2:mem:ssrf-strict-" + UUID.randomUUID()).engine(ENGINE).maxRequestBytes(64 * 1024)
+                .instanceId("ssrf-strict").access(AccessPolicy.open())
+                .branches(BranchUrlPolicy.allowing(List.of("127.0.0.2/32", branches.url("/prefix/")))).build())) {
             RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
             String gid = c.newGid();
             String viaName = branches.url("/" + gid + "/a").replace("127.0.0.1", "localhost");
@@ -170,10 +172,10 @@ class BranchUrlPolicyIT {
     void anAllowlistRuleMatchesTheWholeUrl() throws Exception {
         try (ScriptedBranches other = new ScriptedBranches()) {
             String okPrefix = branches.url("/ok").replace("127.0.0.1", "localhost");
-            try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
-                    "h2:mem:ssrf-whole-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-whole", AccessPolicy.open(),
-                    BranchUrlPolicy.allowing(List.of(okPrefix, "10.0.0.0/8", "127.0.0.0/8")),
-                    ServerConfig.DEFAULT_MAX_CONNECTIONS))) {
+            try (RedsagaServer strict = RedsagaServer.start(ServerConfig.builder().port(0)
+                    .store("h2:mem:ssrf-whole-" + UUID.randomUUID()).engine(ENGINE).maxRequestBytes(64 * 1024)
+                    .instanceId("ssrf-whole").access(AccessPolicy.open())
+                    .branches(BranchUrlPolicy.allowing(List.of(okPrefix, "10.0.0.0/8", "127.0.0.0/8"))).build())) {
                 RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
                 String allowed = c.newGid();
                 assertThat(c.saga(allowed).step(okPrefix + "/" + allowed, "", "{}").waitResult().submit())
@@ -186,9 +188,10 @@ class BranchUrlPolicyIT {
             }
             // names only, with a CIDR that is not loopback: each URL is accepted (a name) and must be refused at the
             // call, though a prefix rule names its host
-            try (RedsagaServer strict = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
-                    "h2:mem:ssrf-names-" + UUID.randomUUID(), ENGINE, 64 * 1024, "ssrf-names", AccessPolicy.open(),
-                    BranchUrlPolicy.allowing(List.of(okPrefix, "10.0.0.0/8")), ServerConfig.DEFAULT_MAX_CONNECTIONS))) {
+            try (RedsagaServer strict = RedsagaServer.start(ServerConfig.builder().port(0)
+                    .store("h2:mem:ssrf-names-" + UUID.randomUUID()).engine(ENGINE).maxRequestBytes(64 * 1024)
+                    .instanceId("ssrf-names").access(AccessPolicy.open())
+                    .branches(BranchUrlPolicy.allowing(List.of(okPrefix, "10.0.0.0/8"))).build())) {
                 RedsagaClient c = RedsagaClient.builder(strict.baseUrl()).build();
                 String warm = c.newGid(); // a pooled connection to the prefix's host and port exists from here on
                 assertThat(c.saga(warm).step(okPrefix + "/" + warm, "", "{}").waitResult().submit())

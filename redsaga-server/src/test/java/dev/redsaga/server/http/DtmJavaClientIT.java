@@ -49,8 +49,8 @@ class DtmJavaClientIT {
 
     @BeforeAll
     static void start() throws Exception {
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:dtmjava-" + UUID.randomUUID(),
-                EngineOptions.defaults(), 1 << 20, "it-" + UUID.randomUUID()));
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:dtmjava-" + UUID.randomUUID())
+                .maxRequestBytes(1 << 20).instanceId("it-" + UUID.randomUUID()).build());
         branches = new ScriptedBranches();
         URI base = URI.create(server.baseUrl());
         dtm = new DtmClient(base.getHost() + ":" + base.getPort());

@@ -38,12 +38,13 @@ import org.junit.jupiter.api.Test;
  * summaries. Each of these was unbounded before.
  */
 class LimitsIT {
-    static final EngineOptions ENGINE = new EngineOptions(1_000, 50, 400, 5_000, 100, 100, 1)
-            .withLimits(10_000, 1_000, 300);
+    static final EngineOptions ENGINE = EngineOptions.builder().defaultRequestTimeoutMs(1_000)
+            .defaultRetryIntervalMs(50).retryCapMs(400).leaseMs(5_000).claimBatch(100).pollIntervalMs(100)
+            .maxConcurrentDrives(1).maxRequestTimeoutMs(10_000).preparedLifetimeMs(1_000).permitWaitMs(300).build();
 
     private static RedsagaServer start() {
-        return RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:limits-" + UUID.randomUUID(), ENGINE,
-                64 * 1024, "limits-it"));
+        return RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:limits-" + UUID.randomUUID())
+                .engine(ENGINE).maxRequestBytes(64 * 1024).instanceId("limits-it").build());
     }
 
     @Test
@@ -157,9 +158,9 @@ class LimitsIT {
     @Test
     void slowHeadsHoldNeitherEveryConnectionNorAnyForLong() throws Exception {
         InetAddress attacker = InetAddress.getByName("127.0.0.2");
-        try (RedsagaServer small = RedsagaServer.start(new ServerConfig("127.0.0.1", 0,
-                "h2:mem:slowloris-" + UUID.randomUUID(), EngineOptions.defaults(), 64 * 1024, "slowloris",
-                AccessPolicy.open(), BranchUrlPolicy.defaults(), 20))) {
+        try (RedsagaServer small = RedsagaServer.start(ServerConfig.builder().port(0)
+                .store("h2:mem:slowloris-" + UUID.randomUUID()).maxRequestBytes(64 * 1024).instanceId("slowloris")
+                .access(AccessPolicy.open()).maxConnections(20).build())) {
             List<Socket> slow = new ArrayList<>();
             try {
                 for (int i = 0; i < 20; i++) {

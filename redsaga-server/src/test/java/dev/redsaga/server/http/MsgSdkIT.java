@@ -74,8 +74,10 @@ class MsgSdkIT {
             barrier.createTableIfMissing(c);
             s.execute("CREATE TABLE " + orders + " (gid VARCHAR(128) PRIMARY KEY)");
         }
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:msgsdk-" + UUID.randomUUID(),
-                new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20, "it-" + UUID.randomUUID()));
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:msgsdk-" + UUID.randomUUID())
+                .engine(EngineOptions.builder().defaultRetryIntervalMs(200).retryCapMs(2_000).claimBatch(100)
+                .pollIntervalMs(100).maxConcurrentDrives(64).build()).maxRequestBytes(1 << 20)
+                .instanceId("it-" + UUID.randomUUID()).build());
         receiver = new ScriptedBranches();
         client = RedsagaClient.builder(server.baseUrl()).build();
         // the sending service's query-prepared endpoint, answered by the barrier

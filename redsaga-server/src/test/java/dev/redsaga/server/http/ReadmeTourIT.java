@@ -22,8 +22,8 @@ class ReadmeTourIT {
 
     @Test
     void javaTourRunsAsTheReadmeShows() throws Exception {
-        try (RedsagaServer server = RedsagaServer.start(ServerConfig.defaults().withPort(0)
-                .withStore("h2:mem:readme-" + UUID.randomUUID()));
+        try (RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0)
+                .store("h2:mem:readme-" + UUID.randomUUID()).build());
              ScriptedBranches branches = new ScriptedBranches()) {
             branches.script("/stock/deduct-fail", Answer.FAILURE);
             String coordinator = server.baseUrl();

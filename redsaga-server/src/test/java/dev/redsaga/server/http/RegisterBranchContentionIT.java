@@ -52,8 +52,8 @@ class RegisterBranchContentionIT {
             default -> "h2:mem:" + name;
         };
         try (ScriptedBranches branches = new ScriptedBranches();
-                RedsagaServer server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, store,
-                        EngineOptions.defaults(), 64 * 1024, "fan-" + UUID.randomUUID()))) {
+                RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0).store(store)
+                        .maxRequestBytes(64 * 1024).instanceId("fan-" + UUID.randomUUID()).build())) {
             RawApi api = new RawApi(server.baseUrl());
             String gid = "fan-" + UUID.randomUUID();
             assertThat(api.post("prepare", "{\"gid\":\"" + gid + "\",\"trans_type\":\"tcc\"}").statusCode())

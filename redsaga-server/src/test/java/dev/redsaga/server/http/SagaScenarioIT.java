@@ -33,9 +33,10 @@ class SagaScenarioIT {
     @BeforeAll
     static void start() throws Exception {
         // short retry base and request timeout keep the scenarios fast; the logic is the production one
-        EngineOptions engine = new EngineOptions(1_000, 50, 400, 5_000, 100, 100, 256);
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:scenario-" + UUID.randomUUID(), engine,
-                64 * 1024, "it-" + UUID.randomUUID()));
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(50)
+                .retryCapMs(400).leaseMs(5_000).claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(256).build();
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:scenario-" + UUID.randomUUID())
+                .engine(engine).maxRequestBytes(64 * 1024).instanceId("it-" + UUID.randomUUID()).build());
         branches = new ScriptedBranches();
         client = RedsagaClient.builder(server.baseUrl()).build();
     }

@@ -48,9 +48,11 @@ class StoreFailureIT {
         h2 = JdbcTransactionStore.open("jdbc:h2:mem:faulty-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", null, null,
                 "trans", 4);
         store = new FaultyStore(h2);
-        EngineOptions engine = new EngineOptions(1_000, 50, 400, 1_000, 100, 100, 64);
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:unused", engine, 64 * 1024,
-                "faulty-" + UUID.randomUUID()), store, false, new DriveListener() { });
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(50)
+                .retryCapMs(400).leaseMs(1_000).claimBatch(100).pollIntervalMs(100).maxConcurrentDrives(64).build();
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:unused").engine(engine)
+                .maxRequestBytes(64 * 1024).instanceId("faulty-" + UUID.randomUUID())
+                .build(), store, false, new DriveListener() { });
         branches = new ScriptedBranches();
         client = RedsagaClient.builder(server.baseUrl()).build();
     }

@@ -66,8 +66,10 @@ class XaSdkIT {
             s.execute("CREATE TABLE " + accounts + " (id INT PRIMARY KEY, balance INT NOT NULL)");
             s.execute("INSERT INTO " + accounts + " VALUES (1, 100), (2, 0)");
         }
-        server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:xasdk-" + UUID.randomUUID(),
-                new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20, "it-" + UUID.randomUUID()));
+        server = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:xasdk-" + UUID.randomUUID())
+                .engine(EngineOptions.builder().defaultRetryIntervalMs(200).retryCapMs(2_000).claimBatch(100)
+                .pollIntervalMs(100).maxConcurrentDrives(64).build()).maxRequestBytes(1 << 20)
+                .instanceId("it-" + UUID.randomUUID()).build());
         client = RedsagaClient.builder(server.baseUrl()).build();
         MariaDbDataSource xaDataSource = new MariaDbDataSource(URL);
         xa = XaBranch.of(xaDataSource, barrier, client);

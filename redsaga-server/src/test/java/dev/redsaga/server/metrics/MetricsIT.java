@@ -43,10 +43,13 @@ class MetricsIT {
     }
 
     private static RedsagaServer start(FaultyStore store, long pollMs) {
-        EngineOptions engine = new EngineOptions(1_000, 100, 400, 5_000, 100, pollMs, 64);
-        return RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:unused", engine, 64 * 1024,
-                "metrics-it-" + UUID.randomUUID(), AccessPolicy.of("127.0.0.1", List.of(SUBMIT), List.of(ADMIN),
-                        List.of(METRICS), false, List.of())), store, true, new DriveListener() { });
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(100)
+                .retryCapMs(400).leaseMs(5_000).claimBatch(100).pollIntervalMs(pollMs).maxConcurrentDrives(64).build();
+        return RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:unused").engine(engine)
+                .maxRequestBytes(64 * 1024).instanceId("metrics-it-" + UUID.randomUUID())
+                .access(AccessPolicy.of("127.0.0.1", List.of(SUBMIT), List.of(ADMIN), List.of(METRICS), false,
+                        List.of()))
+                .build(), store, true, new DriveListener() { });
     }
 
     /** The figures as Prometheus reads them, with the metrics token. */

@@ -73,8 +73,8 @@ class RedisClusterStoreIT extends TransactionStoreContract {
     @Test
     void sagasRunOnTheCluster() throws Exception {
         try (ScriptedBranches branches = new ScriptedBranches();
-             RedsagaServer server = RedsagaServer.start(ServerConfig.defaults().withPort(0)
-                     .withStore(cluster.uri() + "?prefix=rs-saga-" + run))) {
+             RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0)
+                     .store(cluster.uri() + "?prefix=rs-saga-" + run).build())) {
             RedsagaClient client = RedsagaClient.builder(server.baseUrl()).build();
             List<String> gids = new ArrayList<>();
             for (int i = 0; i < 40; i++) {

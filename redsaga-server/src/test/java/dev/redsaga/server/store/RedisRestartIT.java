@@ -76,11 +76,12 @@ class RedisRestartIT {
     @Test
     void noAcknowledgedSagaIsLostWhenRedisRestartsMidLoad() throws Exception {
         TestServices.requireRedis(); // the redis-server binary comes with the local Redis
-        EngineOptions engine = new EngineOptions(1_000, 100, 1_000, 3_000, 100, 200, 512);
+        EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(1_000).defaultRetryIntervalMs(100)
+                .retryCapMs(1_000).leaseMs(3_000).claimBatch(100).pollIntervalMs(200).maxConcurrentDrives(512).build();
         try (RedisServerProcess redis = new RedisServerProcess(dir).start();
              ScriptedBranches branches = new ScriptedBranches();
-             RedsagaServer server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, redis.uri(), engine,
-                     ServerConfig.DEFAULT_MAX_REQUEST_BYTES, "restart-it"))) {
+             RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0).store(redis.uri()).engine(engine)
+                     .instanceId("restart-it").build())) {
             RedsagaClient client = RedsagaClient.builder(server.baseUrl()).timeout(Duration.ofSeconds(20)).build();
             List<String> acknowledged = new ArrayList<>();
             int refused = 0;

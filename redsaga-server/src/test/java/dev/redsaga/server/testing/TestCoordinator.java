@@ -27,9 +27,11 @@ public final class TestCoordinator implements AutoCloseable {
 
     /** @param name a word for the store's name and the logs */
     public static TestCoordinator start(String name) throws IOException {
-        RedsagaServer server = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:" + name + "-"
-                + UUID.randomUUID(), new EngineOptions(3_000, 200, 2_000, 15_000, 100, 100, 64), 1 << 20,
-                "it-" + name + "-" + UUID.randomUUID()));
+        RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0)
+                .store("h2:mem:" + name + "-" + UUID.randomUUID()).engine(EngineOptions.builder()
+                .defaultRetryIntervalMs(200).retryCapMs(2_000).claimBatch(100).pollIntervalMs(100)
+                .maxConcurrentDrives(64).build()).maxRequestBytes(1 << 20)
+                .instanceId("it-" + name + "-" + UUID.randomUUID()).build());
         try {
             return new TestCoordinator(server, new ScriptedBranches());
         } catch (IOException | RuntimeException e) {

@@ -52,11 +52,14 @@ class TracingIT {
     static final String PARENT = "00f067aa0ba902b7";
     static final String TRACEPARENT = "00-" + TRACE + "-" + PARENT + "-01";
     static final HttpClient HTTP = HttpClient.newHttpClient();
-    static final EngineOptions ENGINE = new EngineOptions(2_000, 100, 1_000, 5_000, 100, 100, 64);
+    static final EngineOptions ENGINE = EngineOptions.builder().defaultRequestTimeoutMs(2_000)
+            .defaultRetryIntervalMs(100).retryCapMs(1_000).leaseMs(5_000).claimBatch(100).pollIntervalMs(100)
+            .maxConcurrentDrives(64).build();
 
     private static RedsagaServer start(TransactionStore store, String otlp) {
-        return RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:unused", ENGINE, 1 << 20,
-                "tracing-" + UUID.randomUUID()).withOtlpEndpoint(otlp), store, false, new DriveListener() { });
+        return RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:unused").engine(ENGINE)
+                .maxRequestBytes(1 << 20).instanceId("tracing-" + UUID.randomUUID()).otlpEndpoint(otlp)
+                .build(), store, false, new DriveListener() { });
     }
 
     private static TransactionStore store() {

@@ -40,7 +40,9 @@ final class Schedule {
     private static final long SETTLE_BOUND_MS = 300_000;
     /** After the last transaction ended, stragglers (late and duplicate deliveries) still land for this long. */
     private static final long STRAGGLERS_MS = 10_000;
-    private static final EngineOptions ENGINE = new EngineOptions(1_000, 500, 4_000, 3_000, 50, 500, 1_000);
+    private static final EngineOptions ENGINE = EngineOptions.builder().defaultRequestTimeoutMs(1_000)
+            .defaultRetryIntervalMs(500).retryCapMs(4_000).leaseMs(3_000).claimBatch(50).maxConcurrentDrives(1_000)
+            .build();
     private static final int NODES = 2;
 
     private final long seed;

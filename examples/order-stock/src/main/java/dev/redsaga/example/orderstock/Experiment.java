@@ -131,11 +131,11 @@ public final class Experiment {
             toClose.add(services);
             ParticipantServer orderService = services.orderService();
             ParticipantServer stockService = services.stockService();
-            EngineOptions engine = new EngineOptions(s.requestTimeoutMs(), 200, 2_000, 10_000, 200, 200,
-                    Math.max(1024, 2 * s.concurrency()));
-            RedsagaServer coordinator = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, s.coordinatorStore(),
-                    engine, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, ServerConfig.newInstanceId())
-                    .withBranchFlow(s.branchFlow()));
+            EngineOptions engine = EngineOptions.builder().defaultRequestTimeoutMs(s.requestTimeoutMs())
+                    .defaultRetryIntervalMs(200).retryCapMs(2_000).leaseMs(10_000).pollIntervalMs(200)
+                    .maxConcurrentDrives(Math.max(1024, 2 * s.concurrency())).build();
+            RedsagaServer coordinator = RedsagaServer.start(ServerConfig.builder().port(0).store(s.coordinatorStore())
+                    .engine(engine).branchFlow(s.branchFlow()).build());
             toClose.add(coordinator);
             RedsagaClient client = RedsagaClient.builder(coordinator.baseUrl()).timeout(Duration.ofSeconds(60)).build();
             JdbcBarrier stockBarrier = s.mode() == Mode.MSG ? JdbcBarrier.detect(services.stockDatabase()) : null;

@@ -44,9 +44,8 @@ class SpringOrderStockIT {
 
     @BeforeAll
     static void start() {
-        coordinator = RedsagaServer.start(new ServerConfig("127.0.0.1", 0, "h2:mem:spring-it-" + UUID.randomUUID(),
-                dev.redsaga.server.engine.EngineOptions.defaults(), ServerConfig.DEFAULT_MAX_REQUEST_BYTES,
-                "spring-it"));
+        coordinator = RedsagaServer.start(ServerConfig.builder().port(0).store("h2:mem:spring-it-" + UUID.randomUUID())
+                .instanceId("spring-it").build());
         // as main() starts them, the settings of the test given as command-line arguments (over the files')
         stock = new SpringApplicationBuilder(StockApplication.class).properties("spring.config.name=stock").run(
                 "--server.port=0", "--server.address=127.0.0.1",
