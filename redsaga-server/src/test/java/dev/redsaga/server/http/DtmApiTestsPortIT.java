@@ -36,6 +36,14 @@ class DtmApiTestsPortIT extends DtmPortIT {
         assertThat(api.get("version").statusCode()).isEqualTo(200);
     }
 
+    /** TestDtmMetrics: the figures are served (here under the coordinator's own port, DTM's is 36789 too). */
+    @Test
+    void dtmMetrics() {
+        HttpResponse<String> r = api.send("GET", "/api/metrics", null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("redsaga_");
+    }
+
     /** TestAPIQuery; an empty gid is a 400 here (DTM: 500), one of the argued differences. */
     @Test
     void apiQuery() throws Exception {
