@@ -1,21 +1,14 @@
 package dev.redsaga.server.engine;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.redsaga.protocol.BranchDeadline;
 import dev.redsaga.protocol.BranchIds;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.SagaCustomData;
 import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
 import dev.redsaga.protocol.TransType;
-import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.engine.kind.TransactionKind;
 import dev.redsaga.server.engine.kind.TransactionKinds;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -41,24 +34,10 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
     public static final long DEFAULT_PREPARED_TIMEOUT_MS = 35_000;
     /** Branches one transaction may have: DTM's two-digit branch ids. */
     public static final int MAX_STEPS = 99;
-    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern BRANCH_ID = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** How a message step names a topic instead of a URL (DTM's {@code topic://}). */
     public static final String TOPIC_SCHEME = "topic://";
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
-    private static final long MAX_SECONDS = 365L * 24 * 3600;
-    private static final int MAX_HEADERS = 32;
-    private static final int MAX_HEADER_VALUE = 4_096;
-    /**
-     * Headers a saga may not set on its branch calls: framing, hop-by-hop, routing, who the caller is (the client
-     * address headers proxies set and services trust), the method (its override headers), and the deadline the
-     * coordinator sets itself.
-     */
-    private static final java.util.Set<String> RESERVED_HEADERS = java.util.Set.of("host", "content-length",
-            "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "content-type",
-            "forwarded", "via", "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
-            "fastly-client-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method",
-            "x-method-override", BranchDeadline.HEADER.toLowerCase(java.util.Locale.ROOT));
 
     /** What this transaction's type does its own way. */
     public TransactionKind kind() {
@@ -129,39 +108,16 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                 continue;
             }
             // empty: nothing to call, as in DTM (an action succeeds at once, a compensation is skipped)
-            String action = checkUrl(s.action(), "steps[" + i + "].action");
-            String compensate = checkUrl(s.compensate(), "steps[" + i + "].compensate");
+            String action = DefinitionChecks.checkUrl(s.action(), "steps[" + i + "].action");
+            String compensate = DefinitionChecks.checkUrl(s.compensate(), "steps[" + i + "].compensate");
             String payload = payloads.isEmpty() || payloads.get(i) == null ? "" : payloads.get(i);
             steps.add(new Step(branchId(i), action, compensate, payload));
         }
-        Map<String, String> headers = r.branchHeaders() == null ? Map.of() : new LinkedHashMap<>(r.branchHeaders());
-        if (headers.size() > MAX_HEADERS) {
-            throw new InvalidTransactionException("branch_headers has " + headers.size() + " entries; at most "
-                    + MAX_HEADERS + " are allowed");
-        }
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            if (h.getKey().length() > 128 || (h.getValue() != null && h.getValue().length() > MAX_HEADER_VALUE)) {
-                throw new InvalidTransactionException("branch_headers['" + abbreviate(h.getKey()) + "'] is too long: "
-                        + "names up to 128 characters, values up to " + MAX_HEADER_VALUE);
-            }
-            if (!HEADER_NAME.matcher(h.getKey()).matches()) {
-                throw new InvalidTransactionException("branch_headers has an invalid header name '" + h.getKey() + "'");
-            }
-            if (RESERVED_HEADERS.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))
-                    || h.getKey().regionMatches(true, 0, "X-Forwarded-", 0, 12)
-                    || h.getKey().regionMatches(true, 0, "Proxy-", 0, 6)) {
-                throw new InvalidTransactionException("branch_headers may not set " + h.getKey() + ": the coordinator "
-                        + "sets the request's framing and routing headers itself");
-            }
-            if (h.getValue() == null || h.getValue().chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
-                throw new InvalidTransactionException("branch_headers['" + h.getKey() + "'] must be a one-line string "
-                        + "without control characters");
-            }
-        }
-        SagaCustomData custom = parseCustomData(r.customData());
+        Map<String, String> headers = DefinitionChecks.branchHeaders(r.branchHeaders());
+        SagaCustomData custom = DefinitionChecks.parseCustomData(r.customData());
         boolean concurrent = Boolean.TRUE.equals(r.concurrent())
                 || (custom != null && Boolean.TRUE.equals(custom.concurrent()));
-        List<List<Integer>> preds = predecessors(custom, steps.size(), concurrent);
+        List<List<Integer>> preds = DefinitionChecks.predecessors(custom, steps.size(), concurrent);
         if (custom != null && custom.orders() != null && !custom.orders().isEmpty()
                 && steps.stream().anyMatch(Step::sentToTopic)) {
             throw new InvalidTransactionException("custom_data.orders cannot be combined with topic steps: a topic "
@@ -171,16 +127,16 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         if (delay != null && !kind.backChecked()) {
             throw new InvalidTransactionException("custom_data.delay is only meaningful for a msg");
         }
-        String queryPrepared = kind.backChecked() ? checkUrl(r.queryPrepared(), "query_prepared") : "";
+        String queryPrepared = kind.backChecked() ? DefinitionChecks.checkUrl(r.queryPrepared(), "query_prepared") : "";
         SagaOptions options = new SagaOptions(
-                seconds(r.timeoutToFail(), "timeout_to_fail", kind.defaultTimeoutToFailMs()),
-                requestTimeout(r.requestTimeout(), defaults),
-                seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
-                nonNegative(r.retryLimit(), "retry_limit"),
-                Collections.unmodifiableMap(headers),
+                DefinitionChecks.seconds(r.timeoutToFail(), "timeout_to_fail", kind.defaultTimeoutToFailMs()),
+                DefinitionChecks.requestTimeout(r.requestTimeout(), defaults),
+                DefinitionChecks.seconds(r.retryInterval(), "retry_interval", defaults.defaultRetryIntervalMs()),
+                DefinitionChecks.nonNegative(r.retryLimit(), "retry_limit"),
+                headers,
                 concurrent,
                 queryPrepared,
-                seconds(delay, "custom_data.delay", 0),
+                DefinitionChecks.seconds(delay, "custom_data.delay", 0),
                 "", "");
         return new SagaDefinition(r.gid(), type, List.copyOf(steps), options, preds, r.customData());
     }
@@ -213,8 +169,8 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
             throw new InvalidTransactionException("branch_id '" + branchId + "' is invalid: use 1-64 of A-Z a-z 0-9 "
                     + "_ . : - (DTM's clients send 01, 02, ...)");
         }
-        Step step = new Step(branchId, checkUrl(confirm, registration.confirmField()),
-                checkUrl(cancel, registration.cancelField()), data == null ? "" : data);
+        Step step = new Step(branchId, DefinitionChecks.checkUrl(confirm, registration.confirmField()),
+                DefinitionChecks.checkUrl(cancel, registration.cancelField()), data == null ? "" : data);
         for (Step s : steps) {
             if (s.branchId().equals(branchId)) {
                 if (s.equals(step)) {
@@ -306,129 +262,12 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         return BranchIds.of(index);
     }
 
-    private static String checkUrl(String url, String field) {
-        if (url == null || url.isEmpty()) {
-            return "";
-        }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new InvalidTransactionException(field + " '" + url + "' is not a valid URL: " + e.getReason());
-        }
-        String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-                || uri.getHost() == null) {
-            throw new InvalidTransactionException(field + " '" + url + "' is not an http(s) URL with a host");
-        }
-        return url;
-    }
 
-    private static SagaCustomData parseCustomData(String customData) {
-        if (customData == null || customData.isBlank()) {
-            return null;
-        }
-        try {
-            return WireJson.mapper().readValue(customData, SagaCustomData.class);
-        } catch (JsonProcessingException e) {
-            throw new InvalidTransactionException("custom_data is not valid JSON of the form "
-                    + "{\"orders\":{\"1\":[0]},\"concurrent\":true}: " + e.getOriginalMessage());
-        }
-    }
 
-    private static List<List<Integer>> predecessors(SagaCustomData custom, int n, boolean concurrent) {
-        List<List<Integer>> preds = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            preds.add(new ArrayList<>());
-        }
-        Map<String, List<Integer>> orders = custom == null || custom.orders() == null ? Map.of() : custom.orders();
-        if (!orders.isEmpty() && !concurrent) {
-            throw new InvalidTransactionException("custom_data.orders is only meaningful for a concurrent saga: "
-                    + "set \"concurrent\": true");
-        }
-        for (Map.Entry<String, List<Integer>> e : orders.entrySet()) {
-            int step;
-            try {
-                step = Integer.parseInt(e.getKey());
-            } catch (NumberFormatException ex) {
-                throw new InvalidTransactionException("custom_data.orders key '" + e.getKey()
-                        + "' is not a step index (0-based)");
-            }
-            checkIndex(step, n, "custom_data.orders key");
-            for (Integer p : e.getValue() == null ? List.<Integer>of() : e.getValue()) {
-                if (p == null) {
-                    throw new InvalidTransactionException("custom_data.orders[" + step + "] contains null");
-                }
-                checkIndex(p, n, "custom_data.orders[" + step + "] entry");
-                if (p == step) {
-                    throw new InvalidTransactionException("custom_data.orders: step " + step + " cannot depend on itself");
-                }
-                if (!preds.get(step).contains(p)) {
-                    preds.get(step).add(p);
-                }
-            }
-        }
-        checkAcyclic(preds);
-        List<List<Integer>> frozen = new ArrayList<>(n);
-        for (List<Integer> p : preds) {
-            frozen.add(List.copyOf(p));
-        }
-        return List.copyOf(frozen);
-    }
 
-    private static void checkIndex(int i, int n, String what) {
-        if (i < 0 || i >= n) {
-            throw new InvalidTransactionException(what + " " + i + " is out of range: steps are numbered 0.." + (n - 1));
-        }
-    }
 
-    private static void checkAcyclic(List<List<Integer>> preds) {
-        int n = preds.size();
-        int[] state = new int[n]; // 0 new, 1 on stack, 2 done
-        for (int i = 0; i < n; i++) {
-            if (state[i] == 0 && hasCycle(i, preds, state)) {
-                throw new InvalidTransactionException("custom_data.orders has a dependency cycle through step " + i);
-            }
-        }
-    }
 
-    private static boolean hasCycle(int i, List<List<Integer>> preds, int[] state) {
-        state[i] = 1;
-        for (int p : preds.get(i)) {
-            if (state[p] == 1 || (state[p] == 0 && hasCycle(p, preds, state))) {
-                return true;
-            }
-        }
-        state[i] = 2;
-        return false;
-    }
 
-    private static long requestTimeout(Long value, EngineOptions defaults) {
-        long ms = seconds(value, "request_timeout", defaults.defaultRequestTimeoutMs());
-        if (ms > defaults.maxRequestTimeoutMs()) {
-            throw new InvalidTransactionException("request_timeout must be at most " + defaults.maxRequestTimeoutMs()
-                    / 1000 + " s (the server's --max-request-timeout), was " + value + " s");
-        }
-        return ms;
-    }
 
-    private static long seconds(Long value, String field, long defaultMs) {
-        if (value == null || value == 0) {
-            return defaultMs;
-        }
-        if (value < 0 || value > MAX_SECONDS) {
-            throw new InvalidTransactionException(field + " must be between 0 and " + MAX_SECONDS + " seconds, was " + value);
-        }
-        return value * 1000;
-    }
 
-    private static long nonNegative(Long value, String field) {
-        if (value == null) {
-            return 0;
-        }
-        if (value < 0) {
-            throw new InvalidTransactionException(field + " must not be negative, was " + value);
-        }
-        return value;
-    }
 }

@@ -1,7 +1,5 @@
 package dev.redsaga.server.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redsaga.protocol.AbortRequest;
 import dev.redsaga.protocol.BranchRegistration;
@@ -20,9 +18,7 @@ import dev.redsaga.server.tracing.TraceContext;
 import dev.redsaga.server.tracing.Tracing;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +55,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
     private final TransactionService service;
     private final ObjectMapper json = WireJson.mapper();
     private final int maxBodyBytes;
+    private final RequestBodies requests;
     private final AccessPolicy access;
     private final String version;
     private final CoordinatorMetrics metrics;
@@ -71,6 +68,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
         this.tracing = tracing;
         this.version = version;
         this.maxBodyBytes = maxBodyBytes;
+        this.requests = new RequestBodies(json, maxBodyBytes);
         this.access = access;
     }
 
@@ -116,7 +114,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
                     case "newGid" -> reply(ex, 200, DtmReply.newGid(service.newGid()));
                     case "submit" -> submit(ex);
                     case "prepare" -> {
-                        TransRequest req = readTrans(ex);
+                        TransRequest req = requests.read(ex, TransRequest.class);
                         traced(ex, "prepare", req.gid(), trace -> {
                             service.prepare(req, trace);
                             reply(ex, 200, DtmReply.success());
@@ -124,25 +122,25 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         });
                     }
                     case "abort" -> {
-                        AbortRequest r = read(ex, AbortRequest.class);
+                        AbortRequest r = requests.read(ex, AbortRequest.class);
                         service.abort(r.gid(), r.rollbackReason(), isOperator(ex));
                         reply(ex, 200, DtmReply.success());
                     }
                     case "forceStop" -> {
-                        service.forceStop(read(ex, AbortRequest.class).gid());
+                        service.forceStop(requests.read(ex, AbortRequest.class).gid());
                         reply(ex, 200, DtmReply.success());
                     }
                     case "resetNextCronTime" -> {
-                        service.retryNow(read(ex, AbortRequest.class).gid());
+                        service.retryNow(requests.read(ex, AbortRequest.class).gid());
                         reply(ex, 200, DtmReply.success());
                     }
                     // the other names are the ones DTM's older clients use
                     case "registerBranch", "registerTccBranch", "registerXaBranch" -> {
-                        service.registerBranch(read(ex, BranchRegistration.class));
+                        service.registerBranch(requests.read(ex, BranchRegistration.class));
                         reply(ex, 200, DtmReply.success());
                     }
-                    case "query" -> reply(ex, 200, service.query(query(ex).get("gid")));
-                    case "all" -> reply(ex, 200, service.list(ListQuery.of(query(ex))));
+                    case "query" -> reply(ex, 200, service.query(RequestBodies.query(ex).get("gid")));
+                    case "all" -> reply(ex, 200, service.list(ListQuery.of(RequestBodies.query(ex))));
                     case "subscribe" -> {
                         service.topics().subscribe(topicRequest(ex));
                         reply(ex, 200, DtmReply.success());
@@ -152,11 +150,11 @@ public final class HttpApi implements HttpEndpoint.Handler {
                         reply(ex, 200, DtmReply.success());
                     }
                     case "queryKV" -> {
-                        Map<String, String> q = query(ex);
+                        Map<String, String> q = RequestBodies.query(ex);
                         reply(ex, 200, service.topics().query(q.get("cat"), q.get("key")));
                     }
                     case "scanKV" -> {
-                        Map<String, String> q = query(ex);
+                        Map<String, String> q = RequestBodies.query(ex);
                         reply(ex, 200, service.topics().scan(q.get("cat"), q.get("position"), q.get("limit")));
                     }
                     case "health" -> reply(ex, 200, DtmReply.success());
@@ -216,7 +214,7 @@ public final class HttpApi implements HttpEndpoint.Handler {
     }
 
     private void submit(HttpEndpoint.Exchange ex) throws IOException {
-        TransRequest req = readTrans(ex);
+        TransRequest req = requests.read(ex, TransRequest.class);
         traced(ex, "submit", req.gid(), trace -> {
             SubmitResult result = service.submit(req, trace);
             return switch (result) {
@@ -332,10 +330,10 @@ public final class HttpApi implements HttpEndpoint.Handler {
     /** A topic change: from the query parameters of DTM's GET, or from a JSON POST's body. */
     private TopicRequest topicRequest(HttpEndpoint.Exchange ex) throws IOException {
         if ("GET".equals(ex.method())) {
-            Map<String, String> q = query(ex);
+            Map<String, String> q = RequestBodies.query(ex);
             return new TopicRequest(q.get("topic"), q.get("url"), q.get("remark"));
         }
-        return read(ex, TopicRequest.class);
+        return requests.read(ex, TopicRequest.class);
     }
 
     /** The request's route as the metrics name it: a fixed set, so that no caller can add series at will. */
@@ -370,71 +368,6 @@ public final class HttpApi implements HttpEndpoint.Handler {
             return null;
         }
         return authorization.substring(7).strip();
-    }
-
-    private TransRequest readTrans(HttpEndpoint.Exchange ex) throws IOException {
-        return read(ex, TransRequest.class);
-    }
-
-    private <T> T read(HttpEndpoint.Exchange ex, Class<T> type) throws IOException {
-        byte[] body = readBody(ex);
-        if (body.length == 0) {
-            throw RequestException.invalid("the request body is empty: send the transaction as JSON");
-        }
-        try {
-            T r = json.readValue(body, type);
-            if (r == null) {
-                throw RequestException.invalid("the request body is JSON null: send the transaction as an object");
-            }
-            return r;
-        } catch (JsonMappingException e) {
-            throw RequestException.invalid("the request body has a field of the wrong type at "
-                    + pathOf(e) + ": " + e.getOriginalMessage());
-        } catch (JsonProcessingException e) {
-            throw RequestException.invalid("the request body is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    private static String pathOf(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                sb.append(sb.isEmpty() ? "" : ".").append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.isEmpty() ? "the top level" : sb.toString();
-    }
-
-    private byte[] readBody(HttpEndpoint.Exchange ex) throws IOException {
-        try (InputStream in = ex.body()) {
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            if (body.length > maxBodyBytes) {
-                throw new RequestException(RequestException.Kind.TOO_LARGE, "the request body is larger than "
-                        + maxBodyBytes + " bytes; raise --max-request-bytes or send smaller payloads");
-            }
-            return body;
-        }
-    }
-
-    private static Map<String, String> query(HttpEndpoint.Exchange ex) {
-        Map<String, String> out = new HashMap<>();
-        String raw = ex.rawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String k = eq < 0 ? pair : pair.substring(0, eq);
-            String v = eq < 0 ? "" : pair.substring(eq + 1);
-            try {
-                out.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                throw RequestException.invalid("the query string is not valid URL encoding: " + e.getMessage());
-            }
-        }
-        return out;
     }
 
     private void reply(HttpEndpoint.Exchange ex, int status, Object body) throws IOException {

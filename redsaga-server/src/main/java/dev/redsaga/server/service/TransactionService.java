@@ -1,28 +1,21 @@
 package dev.redsaga.server.service;
 
 import dev.redsaga.protocol.BranchRegistration;
-import dev.redsaga.protocol.BranchStatus;
-import dev.redsaga.protocol.BranchView;
 import dev.redsaga.protocol.Gids;
 import dev.redsaga.protocol.ListReply;
 import dev.redsaga.protocol.QueryReply;
-import dev.redsaga.protocol.SagaStep;
 import dev.redsaga.protocol.TransRequest;
-import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.TransView;
 import dev.redsaga.server.config.BranchUrlPolicy;
 import dev.redsaga.server.config.ServerConfig;
 import dev.redsaga.server.engine.BranchCall;
-import dev.redsaga.server.engine.BranchState;
 import dev.redsaga.server.engine.CommandRefusedException;
 import dev.redsaga.server.engine.InvalidTransactionException;
 import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.engine.SagaEngine;
-import dev.redsaga.server.engine.SagaProgress;
 import dev.redsaga.server.engine.Step;
 import dev.redsaga.server.engine.SubmitResult;
-import dev.redsaga.server.engine.Transaction;
 import dev.redsaga.server.engine.kind.TransactionKind;
 import dev.redsaga.server.engine.kind.TransactionKinds;
 import dev.redsaga.server.store.ListFilter;
@@ -32,7 +25,6 @@ import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
 import dev.redsaga.server.store.TransactionSummary;
 import dev.redsaga.server.tracing.TraceContext;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -229,22 +221,7 @@ public final class TransactionService {
         if (found.isEmpty()) {
             return QueryReply.NONE; // as DTM answers: its clients read "no such transaction" from it
         }
-        TransactionRecord r = found.get();
-        Transaction t = engine.load(r);
-        SagaDefinition def = t.definition();
-        SagaProgress p = t.progress();
-        List<BranchView> branches = new ArrayList<>();
-        for (int i = 0; i < def.size(); i++) {
-            Step s = def.steps().get(i);
-            // a compensation branch for every step of a saga or tcc, as DTM lists them (one without a URL is never
-            // called); a message has none
-            if (def.kind().compensates()) {
-                branches.add(branchView(gid, s, new BranchCall(i, true), def, s.compensate(),
-                        p.compensations().get(i)));
-            }
-            branches.add(branchView(gid, s, new BranchCall(i, false), def, s.action(), p.actions().get(i)));
-        }
-        return new QueryReply(view(r, def), branches);
+        return TransactionViews.of(engine.load(found.get()));
     }
 
     /**
@@ -259,7 +236,7 @@ public final class TransactionService {
         if (q.gid() != null && !q.gid().isEmpty()) {
             String gid = requireGid(q.gid());
             Optional<TransactionRecord> r = guarded(gid, "the listing", () -> store.find(gid));
-            return new ListReply(r.map(TransactionSummary::of).map(TransactionService::summary).map(List::of)
+            return new ListReply(r.map(TransactionSummary::of).map(TransactionViews::summary).map(List::of)
                     .orElse(List.of()), "");
         }
         ListFilter filter = q.filter();
@@ -274,8 +251,8 @@ public final class TransactionService {
         String next = page.nextPosition();
         long bytes = 0;
         for (TransactionSummary r : page.records()) {
-            TransView v = summary(r);
-            bytes += maxJsonSize(r);
+            TransView v = TransactionViews.summary(r);
+            bytes += TransactionViews.maxJsonSize(r);
             if (bytes > LIST_BYTE_BUDGET && !views.isEmpty()) {
                 next = ListPosition.after(page.records().get(views.size() - 1));
                 break;
@@ -350,62 +327,5 @@ public final class TransactionService {
             throw RequestException.invalid(problem);
         }
         return gid;
-    }
-
-    private TransactionRecord find(String gid) {
-        return store.find(gid).orElseThrow(() -> RequestException.notFound("no transaction with gid " + gid));
-    }
-
-    private static BranchView branchView(String gid, Step s, BranchCall call, SagaDefinition def, String url,
-            BranchState b) {
-        return new BranchView(gid, s.branchId(), def.kind().op(call), url, branchStatus(b),
-                b.attempts() == 0 ? null : b.attempts(), b.lastError(),
-                b.answeredAt() == 0 ? null : time(b.answeredAt()),
-                b.notBefore() == 0 || b.isSucceeded() ? null : time(b.notBefore()));
-    }
-
-    private static BranchStatus branchStatus(BranchState b) {
-        return switch (b.phase()) {
-            case SUCCEEDED -> BranchStatus.SUCCEEDED;
-            case FAILED -> BranchStatus.FAILED;
-            case PENDING, ATTEMPTED -> BranchStatus.PREPARED;
-        };
-    }
-
-    private static TransView view(TransactionRecord r, SagaDefinition def) {
-        // the steps as sent (a topic, not its subscribers: those are the branches)
-        List<SagaStep> steps = new ArrayList<>(def.size());
-        List<String> payloads = new ArrayList<>(def.size());
-        for (Step s : def.sentSteps()) {
-            steps.add(new SagaStep(s.action(), s.hasCompensation() ? s.compensate() : null));
-            payloads.add(s.payload());
-        }
-        return new TransView(r.gid(), r.transType(), r.status(), steps, payloads, time(r.createdAt()),
-                time(r.updatedAt()), time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(),
-                def.customData(), def.options().queryPrepared().isEmpty() ? null : def.options().queryPrepared(),
-                "http", def.options().retryIntervalMs() / 1000,
-                r.status() == TransStatus.FAILED ? time(r.finishedAt()) : null);
-    }
-
-    /**
-     * An upper bound of a summary's JSON size, without writing it (the answer is written once, by the transport):
-     * the fixed fields, plus the free texts at six bytes a character (the longest JSON escape).
-     */
-    private static long maxJsonSize(TransactionSummary r) {
-        return 450 + 6L * (r.gid().length() + length(r.owner()) + length(r.reason()) + length(r.transType()));
-    }
-
-    private static int length(String s) {
-        return s == null ? 0 : s.length();
-    }
-
-    private static TransView summary(TransactionSummary r) {
-        return new TransView(r.gid(), r.transType(), r.status(), null, null, time(r.createdAt()), time(r.updatedAt()),
-                time(r.finishedAt()), time(r.nextDueAt()), r.owner(), r.reason(), null, null, null, null,
-                r.status() == TransStatus.FAILED ? time(r.finishedAt()) : null);
-    }
-
-    private static String time(Long epochMs) {
-        return epochMs == null ? null : Instant.ofEpochMilli(epochMs).toString();
     }
 }
