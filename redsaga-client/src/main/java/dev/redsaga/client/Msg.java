@@ -52,7 +52,10 @@ public final class Msg {
         return gid;
     }
 
-    /** A branch: {@code actionUrl} is called with {@code body} (JSON) until it succeeds. */
+    /**
+     * A branch: {@code actionUrl} is called with {@code body} (JSON) until it succeeds. A {@code topic://name} instead
+     * of a URL sends it to every subscriber of the topic (see {@link RedsagaClient#subscribe}), each a branch.
+     */
     public Msg add(String actionUrl, String body) {
         if (actionUrl == null || actionUrl.isEmpty()) {
             throw new IllegalArgumentException("actionUrl is required");

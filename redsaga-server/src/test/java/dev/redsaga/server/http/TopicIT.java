@@ -1,8 +1,11 @@
 package dev.redsaga.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.redsaga.client.RedsagaClient;
+import dev.redsaga.client.RedsagaException;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.testing.Await;
 import dev.redsaga.server.testing.CoordinatorTest;
@@ -133,6 +136,24 @@ class TopicIT extends CoordinatorTest {
         assertThat(q.get("transaction").get("steps").get(0).get("action").asText()).isEqualTo("topic://" + topic);
         assertThat(q.get("branches")).hasSize(2);
         assertThat(q.get("branches").get(1).get("url").asText()).isEqualTo(branches.url("/t1/in"));
+    }
+
+    /** The SDK subscribes services to a topic and sends a message to it. */
+    @Test
+    void theSdkSendsAMessageToATopic() throws Exception {
+        RedsagaClient client = RedsagaClient.builder(coordinator.server().baseUrl()).build();
+        String topic = name("sdk_credit");
+        client.subscribe(topic, branches.url("/sdk/credit"), "credit");
+        client.subscribe(topic, branches.url("/sdk/points"), null);
+        assertThat(client.topics(null, 1000).kv()).anySatisfy(kv -> assertThat(kv.k()).isEqualTo(topic));
+        String gid = client.newGid();
+        client.msg(gid).add("topic://" + topic, "{\"user\":1}").submit();
+        Await.until(Duration.ofSeconds(10), gid + " succeed", () -> "succeed".equals(status(gid)));
+        assertThat(branches.trace(gid)).containsExactly("/sdk/credit action", "/sdk/points action");
+        client.unsubscribe(topic, branches.url("/sdk/points"));
+        client.deleteTopic(topic);
+        assertThatThrownBy(() -> client.deleteTopic(topic)).isInstanceOf(RedsagaException.class)
+                .hasMessageContaining("no such a topic");
     }
 
     /** TestMsgTopicNotFoundFailed: a message to a topic nobody subscribed to is refused, in DTM's words. */

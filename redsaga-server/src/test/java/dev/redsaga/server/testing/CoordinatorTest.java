@@ -19,9 +19,17 @@ public abstract class CoordinatorTest {
 
     @BeforeAll
     void startCoordinator() throws IOException {
-        coordinator = TestCoordinator.start(getClass().getSimpleName());
+        coordinator = TestCoordinator.start(getClass().getSimpleName(), store());
         branches = coordinator.branches();
         api = coordinator.api();
+    }
+
+    /**
+     * The store the class's coordinator runs on: an in-memory H2 database of its own; a subclass names another (the
+     * same tests then run on every store).
+     */
+    protected String store() {
+        return "h2:mem:" + getClass().getSimpleName() + "-" + java.util.UUID.randomUUID();
     }
 
     @AfterAll

@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.UUID;
 
 /**
- * A coordinator for the tests of one transaction type: an in-memory store, a 100 ms recovery poll (timeout tests
+ * A coordinator for the tests of one transaction type: an in-memory store (or the one given), a 100 ms recovery poll (timeout tests
  * wait for recovery to find an expired prepared transaction), a 200 ms retry interval, scripted branches, and the
  * raw API to send requests as DTM's clients do.
  */
@@ -27,8 +27,13 @@ public final class TestCoordinator implements AutoCloseable {
 
     /** @param name a word for the store's name and the logs */
     public static TestCoordinator start(String name) throws IOException {
+        return start(name, "h2:mem:" + name + "-" + UUID.randomUUID());
+    }
+
+    /** A coordinator on the store {@code store} (a store URI, see StoreFactory). */
+    public static TestCoordinator start(String name, String store) throws IOException {
         RedsagaServer server = RedsagaServer.start(ServerConfig.builder().port(0)
-                .store("h2:mem:" + name + "-" + UUID.randomUUID()).engine(EngineOptions.builder()
+                .store(store).engine(EngineOptions.builder()
                 .defaultRetryIntervalMs(200).retryCapMs(2_000).claimBatch(100).pollIntervalMs(100)
                 .maxConcurrentDrives(64).build()).maxRequestBytes(1 << 20)
                 .instanceId("it-" + name + "-" + UUID.randomUUID()).build());

@@ -1,0 +1,12 @@
+package dev.redsaga.server.http;
+
+import dev.redsaga.client.testing.TestServices;
+
+/** {@link DtmTccXaMsgTestsPortIT} on Redis: every DTM scenario on every store. */
+class DtmTccXaMsgTestsOnRedisIT extends DtmTccXaMsgTestsPortIT {
+    @Override
+    protected String store() {
+        TestServices.requireRedis();
+        return TestServices.REDIS_URI + "?prefix=rs-port-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+}
