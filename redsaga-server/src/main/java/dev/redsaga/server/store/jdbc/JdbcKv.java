@@ -16,16 +16,16 @@ final class JdbcKv {
     private static final String COLUMNS = "cat, k, v, version, created_at, updated_at";
 
     private final HikariDataSource dataSource;
-    private final JdbcTransactionStore store;
+    private final SqlFailures failures;
     private final String insertSql;
     private final String findSql;
     private final String updateSql;
     private final String deleteSql;
     private final String scanSql;
 
-    JdbcKv(HikariDataSource dataSource, String table, JdbcTransactionStore store) {
+    JdbcKv(HikariDataSource dataSource, String table, SqlFailures failures) {
         this.dataSource = dataSource;
-        this.store = store;
+        this.failures = failures;
         this.insertSql = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?)";
         this.findSql = "SELECT " + COLUMNS + " FROM " + table + " WHERE cat = ? AND k = ?";
         this.updateSql = "UPDATE " + table + " SET v = ?, version = ?, updated_at = ? WHERE cat = ? AND k = ? "
@@ -42,7 +42,7 @@ final class JdbcKv {
                 return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }
         } catch (SQLException e) {
-            throw store.failure("find " + cat + " " + key, e);
+            throw failures.failure("find " + cat + " " + key, e);
         }
     }
 
@@ -58,10 +58,10 @@ final class JdbcKv {
                     ps.setLong(6, next.updatedAt());
                     return ps.executeUpdate() == 1;
                 } catch (SQLException e) {
-                    if (JdbcTransactionStore.isDuplicateKey(e)) {
+                    if (SqlFailures.isDuplicateKey(e)) {
                         return false;
                     }
-                    throw store.writeFailure(c, "insert " + next.cat() + " " + next.key(), e);
+                    throw failures.writeFailure(c, "insert " + next.cat() + " " + next.key(), e);
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(updateSql)) {
@@ -73,10 +73,10 @@ final class JdbcKv {
                 ps.setLong(6, next.version() - 1);
                 return ps.executeUpdate() == 1;
             } catch (SQLException e) {
-                throw store.writeFailure(c, "update " + next.cat() + " " + next.key(), e);
+                throw failures.writeFailure(c, "update " + next.cat() + " " + next.key(), e);
             }
         } catch (SQLException e) {
-            throw store.failure("write " + next.cat() + " " + next.key(), e);
+            throw failures.failure("write " + next.cat() + " " + next.key(), e);
         }
     }
 
@@ -87,10 +87,10 @@ final class JdbcKv {
                 ps.setString(2, key);
                 return ps.executeUpdate() == 1;
             } catch (SQLException e) {
-                throw store.writeFailure(c, "delete " + cat + " " + key, e);
+                throw failures.writeFailure(c, "delete " + cat + " " + key, e);
             }
         } catch (SQLException e) {
-            throw store.failure("delete " + cat + " " + key, e);
+            throw failures.failure("delete " + cat + " " + key, e);
         }
     }
 
@@ -111,7 +111,7 @@ final class JdbcKv {
             List<KvEntry> first = page.subList(0, limit);
             return new KvPage(first, first.getLast().key());
         } catch (SQLException e) {
-            throw store.failure("scan " + cat, e);
+            throw failures.failure("scan " + cat, e);
         }
     }
 

@@ -5,12 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.redsaga.protocol.TransStatus;
 import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.ListFilter;
-import dev.redsaga.server.store.ListPosition;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.StoreUris;
 import dev.redsaga.server.store.TransactionRecord;
 import dev.redsaga.server.store.TransactionStore;
-import dev.redsaga.server.store.TransactionSummary;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,9 +39,6 @@ public final class JdbcTransactionStore implements TransactionStore {
     private static final String COLUMNS =
             "gid, trans_type, status, definition, progress, version, owner, next_due, created_at, updated_at, "
                     + "finished_at, reason";
-    /** A listing's columns: no definition, no progress (they can weigh megabytes each). */
-    private static final String SUMMARY_COLUMNS =
-            "gid, trans_type, status, version, owner, next_due, created_at, updated_at, finished_at, reason";
 
     private final HikariDataSource dataSource;
     private final SqlDialect dialect;
@@ -58,7 +53,9 @@ public final class JdbcTransactionStore implements TransactionStore {
     private final String claimSelectSql;
     private final String claimUpdateSql;
     private final String compactSql;
+    private final SqlFailures failures;
     private final JdbcKv kv;
+    private final JdbcListings listings;
     /** Rows compacted per round of a sweep. */
     private static final int SWEEP_BATCH = 500;
 
@@ -80,7 +77,9 @@ public final class JdbcTransactionStore implements TransactionStore {
                 + " SET owner = ?, next_due = ?, version = ?, updated_at = ? WHERE gid = ? AND version = ?";
         this.compactSql = "UPDATE " + table + " SET definition = '', progress = '', reason = NULL, owner = NULL, "
                 + "finished_at = NULL, version = version + 1 WHERE gid = ? AND finished_at <= ?";
-        this.kv = new JdbcKv(dataSource, table + "_kv", this);
+        this.failures = new SqlFailures(dataSource, description);
+        this.kv = new JdbcKv(dataSource, table + "_kv", failures);
+        this.listings = new JdbcListings(dataSource, table, failures);
     }
 
     /**
@@ -163,8 +162,8 @@ public final class JdbcTransactionStore implements TransactionStore {
                 ps.executeUpdate();
                 return Optional.empty();
             } catch (SQLException e) {
-                if (!isDuplicateKey(e)) {
-                    throw writeFailure(c, "insert " + r.gid(), e);
+                if (!SqlFailures.isDuplicateKey(e)) {
+                    throw failures.writeFailure(c, "insert " + r.gid(), e);
                 }
             }
             Optional<TransactionRecord> existing = read(c, r.gid());
@@ -174,7 +173,7 @@ public final class JdbcTransactionStore implements TransactionStore {
             TransactionRecord e = existing.get();
             return Optional.of(e.isRemoved() ? TransactionRecord.removed(e.gid(), e.status()) : e);
         } catch (SQLException e) {
-            throw failure("insert " + r.gid(), e);
+            throw failures.failure("insert " + r.gid(), e);
         }
     }
 
@@ -183,7 +182,7 @@ public final class JdbcTransactionStore implements TransactionStore {
         try (Connection c = dataSource.getConnection()) {
             return find(c, gid);
         } catch (SQLException e) {
-            throw failure("find " + gid, e);
+            throw failures.failure("find " + gid, e);
         }
     }
 
@@ -219,10 +218,10 @@ public final class JdbcTransactionStore implements TransactionStore {
                 ps.setLong(11, n.version() - 1);
                 return ps.executeUpdate() == 1;
             } catch (SQLException e) {
-                throw writeFailure(c, "update " + n.gid(), e);
+                throw failures.writeFailure(c, "update " + n.gid(), e);
             }
         } catch (SQLException e) {
-            throw failure("update " + n.gid(), e);
+            throw failures.failure("update " + n.gid(), e);
         }
     }
 
@@ -287,7 +286,7 @@ public final class JdbcTransactionStore implements TransactionStore {
                 c.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw failure("claim due transactions", e);
+            throw failures.failure("claim due transactions", e);
         }
     }
 
@@ -351,100 +350,18 @@ public final class JdbcTransactionStore implements TransactionStore {
                 }
             }
         } catch (SQLException e) {
-            throw failure("apply its retention", e);
+            throw failures.failure("apply its retention", e);
         }
     }
 
     @Override
     public Page list(ListFilter filter, String position, int limit) {
-        ListPosition pos = ListPosition.parse(position);
-        long posCreated = pos == null ? Long.MAX_VALUE : pos.createdAt();
-        StringBuilder sql = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM " + table + " WHERE ");
-        List<Object> params = new ArrayList<>();
-        if (filter.status() != null) {
-            sql.append("status = ? AND ");
-            params.add(filter.status().wire());
-        }
-        if (filter.transType() != null) {
-            sql.append("trans_type = ? AND ");
-            params.add(filter.transType());
-        }
-        if (filter.createdFrom() != null) {
-            sql.append("created_at >= ? AND ");
-            params.add(filter.createdFrom());
-        }
-        if (filter.createdUntil() != null) {
-            sql.append("created_at <= ? AND ");
-            params.add(filter.createdUntil());
-        }
-        if (filter.gidPrefix() != null) {
-            sql.append("gid LIKE ? ESCAPE '!' AND ");
-            params.add(filter.gidPrefix().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
-        }
-        // compacted by the retention: gone
-        sql.append("definition <> '' AND ");
-        sql.append("(created_at < ? OR (created_at = ? AND gid < ?)) ORDER BY created_at DESC, gid DESC LIMIT ?");
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            int i = 1;
-            for (Object p : params) {
-                ps.setObject(i++, p);
-            }
-            ps.setLong(i++, posCreated);
-            ps.setLong(i++, posCreated);
-            ps.setString(i++, pos == null ? "\uffff" : pos.gid());
-            ps.setInt(i, limit + 1);
-            List<TransactionSummary> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new TransactionSummary(rs.getString(1), rs.getString(2),
-                            TransStatus.fromStored(rs.getString(3)), rs.getLong(4), rs.getString(5), getLong(rs, 6),
-                            rs.getLong(7), rs.getLong(8), getLong(rs, 9), rs.getString(10)));
-                }
-            }
-            String next = null;
-            if (out.size() > limit) {
-                out.remove(out.size() - 1);
-                TransactionSummary last = out.get(out.size() - 1);
-                next = ListPosition.after(last);
-            }
-            return new Page(out, next);
-        } catch (SQLException e) {
-            throw failure("list transactions", e);
-        }
+        return listings.list(filter, position, limit);
     }
 
-    /** One indexed count and, per unfinished status, one index seek (status, created_at). */
     @Override
     public Backlog backlog(long now) {
-        try (Connection c = dataSource.getConnection()) {
-            long due;
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE next_due <= ?")) {
-                ps.setLong(1, now);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    due = rs.getLong(1);
-                }
-            }
-            Map<TransStatus, Long> oldest = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(created_at) FROM " + table
-                    + " WHERE status = ?")) {
-                for (TransStatus status : TransStatus.values()) {
-                    if (status.isTerminal()) {
-                        continue;
-                    }
-                    ps.setString(1, status.wire());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        Long min = rs.next() ? getLong(rs, 1) : null;
-                        if (min != null) {
-                            oldest.put(status, min);
-                        }
-                    }
-                }
-            }
-            return new Backlog(due, oldest);
-        } catch (SQLException e) {
-            throw failure("count its backlog", e);
-        }
+        return listings.backlog(now);
     }
 
     @Override
@@ -487,7 +404,7 @@ public final class JdbcTransactionStore implements TransactionStore {
         }
     }
 
-    private static Long getLong(ResultSet rs, int i) throws SQLException {
+    static Long getLong(ResultSet rs, int i) throws SQLException {
         long v = rs.getLong(i);
         return rs.wasNull() ? null : v;
     }
@@ -511,39 +428,6 @@ public final class JdbcTransactionStore implements TransactionStore {
     public KvPage scanKv(String cat, String after, int limit) {
         return kv.scan(cat, after, limit);
     }
-
-    static boolean isDuplicateKey(SQLException e) {
-        // 23505: unique violation (PostgreSQL, H2); MariaDB reports 23000 with error 1062 (ER_DUP_ENTRY)
-        return "23505".equals(e.getSQLState()) || ("23000".equals(e.getSQLState()) && e.getErrorCode() == 1062);
-    }
-
-    StoreException failure(String what, SQLException e) {
-        return new StoreException("store " + description + " failed to " + what + ": " + e.getMessage(), e);
-    }
-
-    /**
-     * A failed write (in auto-commit: one statement, one transaction). Only an error that says the database refused
-     * the statement is a definite "not written": a data exception, a constraint, a rolled-back transaction
-     * (serialization, deadlock) or a syntax or access rule (SQL state classes 22, 23, 40, 42). Anything else — a
-     * connection lost with the statement in flight (class 08), a driver that lost track of its protocol (0100E, "a
-     * result was returned when none was expected", seen after an OutOfMemoryError), no state at all — leaves the
-     * outcome unknown, and the connection is evicted from the pool: whatever state it is in, no later write meets
-     * it. A failure to get a connection at all happens before anything is sent: that is {@link #failure}.
-     */
-    StoreException writeFailure(Connection c, String what, SQLException e) {
-        String state = e.getSQLState();
-        boolean refused = state != null && state.length() >= 2 && !(e instanceof java.sql.SQLRecoverableException)
-                && DEFINITE_REJECTIONS.contains(state.substring(0, 2));
-        String message = "store " + description + " failed to " + what + ": " + e.getMessage();
-        if (refused) {
-            return new StoreException(message, e);
-        }
-        dataSource.evictConnection(c);
-        return StoreException.outcomeUnknown(message, e);
-    }
-
-    /** SQL state classes by which a database says it refused a statement: nothing of it was written. */
-    private static final Set<String> DEFINITE_REJECTIONS = Set.of("22", "23", "40", "42");
 
     /** Drops a password from a JDBC URL so it never reaches a log. */
     static String redact(String url) {

@@ -20,15 +20,15 @@ import java.util.concurrent.CompletableFuture;
  * one script comparing the version.
  */
 final class RedisKv {
-    private static final String PUT = RedisTransactionStore.script("kv_put.lua");
-    private static final String DELETE = RedisTransactionStore.script("kv_delete.lua");
+    private static final String PUT = RedisCalls.script("kv_put.lua");
+    private static final String DELETE = RedisCalls.script("kv_delete.lua");
 
-    private final RedisTransactionStore store;
+    private final RedisCalls calls;
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String tag;
 
-    RedisKv(RedisTransactionStore store, RedisClusterAsyncCommands<String, String> redis, String tag) {
-        this.store = store;
+    RedisKv(RedisCalls calls, RedisClusterAsyncCommands<String, String> redis, String tag) {
+        this.calls = calls;
         this.redis = redis;
         this.tag = tag;
     }
@@ -42,12 +42,12 @@ final class RedisKv {
     }
 
     Optional<KvEntry> find(String cat, String key) {
-        Map<String, String> h = store.call(() -> redis.hgetall(pairKey(cat, key)), "find " + cat + " " + key);
+        Map<String, String> h = calls.call(() -> redis.hgetall(pairKey(cat, key)), "find " + cat + " " + key);
         return h == null || h.isEmpty() ? Optional.empty() : Optional.of(read(cat, key, h));
     }
 
     boolean put(KvEntry next) {
-        Long written = store.eval(PUT, ScriptOutputType.INTEGER,
+        Long written = calls.eval(PUT, ScriptOutputType.INTEGER,
                 new String[] {pairKey(next.cat(), next.key()), indexKey(next.cat())},
                 List.of(next.key(), Long.toString(next.version() - 1), Long.toString(next.version()), next.value(),
                         Long.toString(next.createdAt()), Long.toString(next.updatedAt())),
@@ -56,7 +56,7 @@ final class RedisKv {
     }
 
     boolean delete(String cat, String key) {
-        Long deleted = store.eval(DELETE, ScriptOutputType.INTEGER, new String[] {pairKey(cat, key), indexKey(cat)},
+        Long deleted = calls.eval(DELETE, ScriptOutputType.INTEGER, new String[] {pairKey(cat, key), indexKey(cat)},
                 List.of(key), "delete " + cat + " " + key);
         return deleted == 1;
     }
@@ -64,7 +64,7 @@ final class RedisKv {
     KvPage scan(String cat, String after, int limit) {
         Range<String> range = after.isEmpty() ? Range.unbounded()
                 : Range.from(Range.Boundary.excluding(after), Range.Boundary.unbounded());
-        List<String> keys = store.call(() -> redis.zrangebylex(indexKey(cat), range, Limit.create(0, limit + 1)),
+        List<String> keys = calls.call(() -> redis.zrangebylex(indexKey(cat), range, Limit.create(0, limit + 1)),
                 "scan " + cat);
         boolean more = keys.size() > limit;
         List<String> page = more ? keys.subList(0, limit) : keys;
@@ -76,7 +76,7 @@ final class RedisKv {
         List<KvEntry> entries = new ArrayList<>();
         for (int i = 0; i < page.size(); i++) {
             CompletableFuture<List<KeyValue<String, String>>> read = reads.get(i);
-            List<KeyValue<String, String>> f = store.call(() -> read, "scan " + cat);
+            List<KeyValue<String, String>> f = calls.call(() -> read, "scan " + cat);
             if (f.get(1).hasValue()) {
                 entries.add(new KvEntry(cat, page.get(i), f.get(0).getValueOrElse(""),
                         Long.parseLong(f.get(1).getValue()), Long.parseLong(f.get(2).getValueOrElse("0")),
