@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redsaga.protocol.BranchOp;
 import dev.redsaga.protocol.Outcome;
-import dev.redsaga.protocol.TransType;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.engine.BranchTransport;
 import java.net.URI;
@@ -68,8 +67,7 @@ public final class WebhookAlerts implements BranchTransport {
             case SUCCESS, ONGOING -> false; // ONGOING: not done yet, asked again, not a failure
             case TRANSIENT -> true;
             // a saga's action and a message's back-check end on FAILURE; everything else must succeed
-            case FAILURE -> !(r.op() == BranchOp.MSG
-                    || (r.op() == BranchOp.ACTION && TransType.SAGA.wire().equals(r.transType())));
+            case FAILURE -> !r.failureEnds();
         };
     }
 

@@ -21,9 +21,10 @@ public interface BranchTransport {
     /**
      * @param url       the branch URL as submitted
      * @param gid       the global transaction id
-     * @param transType {@code saga} or {@code tcc}
+     * @param transType {@code saga}, {@code tcc}, {@code msg} or {@code xa}
      * @param branchId  "01", "02", ...
-     * @param op        action or compensate (a TCC transaction's: confirm or cancel)
+     * @param op        the call's op as its type names it (action, compensate; confirm, cancel; commit, rollback;
+     *                  msg for a back-check)
      * @param payload   the step's raw body
      * @param headers   the transaction's {@code branch_headers}
      * @param timeoutMs the transaction's {@code request_timeout}
@@ -32,10 +33,12 @@ public interface BranchTransport {
      *                  the caller's lease covers this wait and then the timeout
      * @param traceParent the W3C trace context the call descends from (the transaction's), or empty
      * @param traceState  its {@code tracestate}, or empty
+     * @param failureEnds whether a FAILURE answer ends the branch (a saga's action, a message's back-check), or it is
+     *                    called again until it succeeds (its transaction type's rule)
      */
     record Request(String url, String gid, String transType, String branchId, BranchOp op, String payload,
             Map<String, String> headers, long timeoutMs, int attempt, long maxWaitMs, String traceParent,
-            String traceState) {
+            String traceState, boolean failureEnds) {
     }
 
     /**

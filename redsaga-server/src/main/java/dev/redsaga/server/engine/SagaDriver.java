@@ -299,7 +299,7 @@ final class SagaDriver {
         BranchTransport.Request req = new BranchTransport.Request(url, def.gid(), def.type().wire(),
                 branchId(def, c), def.kind().op(c), payload, def.options().branchHeaders(),
                 def.options().requestTimeoutMs(), attempt, maxWaitMs, def.options().traceParent(),
-                def.options().traceState());
+                def.options().traceState(), def.kind().failureEnds(c));
         CompletableFuture<BranchTransport.Result> call;
         try {
             call = transport.call(req);

@@ -84,7 +84,7 @@ class BranchFlowControlIT {
     /** A call that may wait up to 1 s to be sent. */
     private BranchTransport.Request request(long timeoutMs, int attempt) {
         return new BranchTransport.Request(url, "g-" + received.get(), "saga", "01", BranchOp.ACTION, "{}", Map.of(),
-                timeoutMs, attempt, 1_000, "", "");
+                timeoutMs, attempt, 1_000, "", "", true);
     }
 
     private static BranchTransport.Result await(CompletableFuture<BranchTransport.Result> call) throws Exception {

@@ -347,7 +347,7 @@ final class Schedule {
         }
         String branch = SagaDefinition.branchId(index);
         BranchTransport.Request tryCall = new BranchTransport.Request("http://svc" + index + ".sim/try",
-                saga.gid(), "tcc", branch, BranchOp.TRY, "{}", Map.of(), ENGINE.defaultRequestTimeoutMs(), 0, 0, "", "");
+                saga.gid(), "tcc", branch, BranchOp.TRY, "{}", Map.of(), ENGINE.defaultRequestTimeoutMs(), 0, 0, "", "", true);
         world.transport(client).call(tryCall).thenAccept(r -> {
             if (saga.submitDone || saga.triedBranches != index) {
                 return;
