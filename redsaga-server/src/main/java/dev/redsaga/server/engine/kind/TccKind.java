@@ -5,7 +5,6 @@ import dev.redsaga.protocol.TransType;
 import dev.redsaga.server.engine.BranchCall;
 import dev.redsaga.server.engine.InvalidTransactionException;
 import dev.redsaga.server.engine.Plan;
-import dev.redsaga.server.engine.SagaDefinition;
 
 /**
  * Try-confirm-cancel. Each step is a branch registered while the transaction is prepared (action = confirm,
@@ -14,8 +13,11 @@ import dev.redsaga.server.engine.SagaDefinition;
  * FAILURE too: the try reserved what it confirms) → {@code succeeded}; aborting → every cancel, last registered
  * first, each retried until it succeeds → {@code failed}. DTM's order and rules.
  */
-final class TccKind implements TransactionKind {
-    private static final Registration REGISTRATION = new Registration("confirm", "cancel");
+final class TccKind extends RegisteredBranchesKind {
+
+    TccKind() {
+        super(new Registration("confirm", "cancel"));
+    }
 
     @Override
     public TransType type() {
@@ -31,50 +33,19 @@ final class TccKind implements TransactionKind {
     }
 
     @Override
-    public boolean compensates() {
-        return true;
+    Plan planSubmitted(Situation s) {
+        return Plans.inReverseOrder(s);
     }
 
     @Override
-    public boolean backChecked() {
-        return false;
-    }
-
-    @Override
-    public long defaultTimeoutToFailMs() {
-        return SagaDefinition.DEFAULT_PREPARED_TIMEOUT_MS;
-    }
-
-    @Override
-    public Registration registration() {
-        return REGISTRATION;
-    }
-
-    @Override
-    public Plan plan(Situation s) {
-        return switch (s.status()) {
-            // the client may have called tries that were never confirmed: cancel every registered branch
-            case PREPARED -> Plans.expire(s, true);
-            case SUBMITTED -> Plans.inReverseOrder(s);
-            // the client called each branch's try (or may have): cancel it, whether it ran or not
-            case ABORTING -> Plans.backward(s, i -> s.def().steps().get(i).hasCompensation());
-            case SUCCEEDED, FAILED -> new Plan.Done();
-        };
-    }
-
-    @Override
-    public boolean failureEnds(BranchCall call) {
-        return false;
+    Plan planAborting(Situation s) {
+        // the client called each branch's try (or may have): cancel it, whether it ran or not
+        return Plans.backward(s, i -> s.def().steps().get(i).hasCompensation());
     }
 
     @Override
     public BranchOp op(BranchCall call) {
         return call.compensating() ? BranchOp.CANCEL : BranchOp.CONFIRM;
-    }
-
-    @Override
-    public SagaDefinition resent(SagaDefinition stored, SagaDefinition sent) {
-        return stored; // its branches are registered since: the same gid of the same type is the same prepare again
     }
 
     @Override
