@@ -44,14 +44,21 @@ public interface BranchTransport {
     /**
      * The classified answer and, for anything but success, a short description for operators.
      *
-     * @param waited the call was never sent after waiting its whole {@code maxWaitMs} for its destination: it did
-     *               nothing anywhere and has already waited, so it is tried again soon without counting as an
-     *               attempt (a call refused at once, by an open circuit or a spent retry budget, is an attempt and
-     *               backs off)
+     * @param waited  the call was never sent after waiting its whole {@code maxWaitMs} for its destination: it did
+     *                nothing anywhere and has already waited, so it is tried again soon without counting as an
+     *                attempt (a call refused at once, by an open circuit or a spent retry budget, is an attempt and
+     *                backs off)
+     * @param notSent the coordinator itself did not send the call (its gate or its URL policy refused it): nothing
+     *                was asked of the branch, so nothing of it is retried at once (not even under a retry limit)
      */
-    record Result(Outcome outcome, String detail, boolean waited) {
+    record Result(Outcome outcome, String detail, boolean waited, boolean notSent) {
         public Result(Outcome outcome, String detail) {
-            this(outcome, detail, false);
+            this(outcome, detail, false, false);
+        }
+
+        /** A call the coordinator did not send: refused by its own gate or policy, after waiting or not. */
+        public static Result notSent(String detail, boolean waited) {
+            return new Result(Outcome.TRANSIENT, detail, waited, true);
         }
     }
 }

@@ -263,7 +263,7 @@ final class SagaDriver {
             }
         }
         return r.waited() ? machine.unsent(def, p, a.call(), r.detail(), clock.millis())
-                : machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis());
+                : machine.answered(def, p, a.call(), r.outcome(), r.detail(), clock.millis(), !r.notSent());
     }
 
     /**

@@ -57,7 +57,17 @@ public final class SagaMachine implements Planner {
     /** The progress once {@code call} has been answered with {@code outcome}. */
     public SagaProgress answered(SagaDefinition def, SagaProgress p, BranchCall call, Outcome outcome,
             String detail, long now) {
+        return answered(def, p, call, outcome, detail, now, true);
+    }
+
+    /**
+     * The progress once {@code call} came back with {@code outcome}: from the branch ({@code sent}), or from this
+     * coordinator's own gate or policy, which never retries at once (the refusal would only come again).
+     */
+    public SagaProgress answered(SagaDefinition def, SagaProgress p, BranchCall call, Outcome outcome,
+            String detail, long now, boolean sent) {
         BranchState b = p.branch(call);
+        boolean atOnce = sent && def.kind().retriesAtOnce(def, call);
         int attempts = b.attempts() + 1;
         long interval = def.options().retryIntervalMs();
         BranchState next = switch (outcome) {
@@ -67,10 +77,9 @@ public final class SagaMachine implements Planner {
                     // a compensation, a TCC confirm, a message's branch must eventually succeed: FAILURE is retried
                     : new BranchState(Phase.ATTEMPTED, attempts, now + backoff.delay(interval, attempts), detail, now);
             // with a retry limit, a saga's action is tried again at once until the limit (DTM's rule)
-            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts,
-                    def.kind().retriesAtOnce(def, call) ? now : now + interval, detail, now);
+            case ONGOING -> new BranchState(Phase.ATTEMPTED, attempts, atOnce ? now : now + interval, detail, now);
             case TRANSIENT -> new BranchState(Phase.ATTEMPTED, attempts,
-                    def.kind().retriesAtOnce(def, call) ? now : now + backoff.delay(interval, attempts), detail, now);
+                    atOnce ? now : now + backoff.delay(interval, attempts), detail, now);
         };
         return p.with(call, next);
     }

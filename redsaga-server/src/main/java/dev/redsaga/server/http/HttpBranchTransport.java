@@ -144,7 +144,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         try {
             result = call(r, span.headers());
         } catch (RuntimeException e) {
-            span.end(new Result(Outcome.TRANSIENT, "not sent: " + e.getMessage()));
+            span.end(Result.notSent("not sent: " + e.getMessage(), false));
             throw e;
         }
         return result.whenComplete((answer, error) -> span.end(answer != null ? answer
@@ -154,8 +154,8 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
     private CompletableFuture<Result> call(BranchTransport.Request r, Map<String, String> traceHeaders) {
         BranchUrlPolicy.Admission admission = policy.admit(r.url());
         if (admission.problem() != null) {
-            return CompletableFuture.completedFuture(new Result(Outcome.TRANSIENT,
-                    "not called: the URL " + admission.problem()));
+            return CompletableFuture.completedFuture(Result.notSent("not called: the URL " + admission.problem(),
+                    false));
         }
         String uri = r.url() + (r.url().indexOf('?') >= 0 ? "&" : "?")
                 + "gid=" + enc(r.gid()) + "&trans_type=" + enc(r.transType())
@@ -177,7 +177,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
         return destination.enter(r.attempt() > 0, r.maxWaitMs()).thenCompose(entry -> {
             if (entry.pass() == null) {
                 return CompletableFuture.completedFuture(
-                        new Result(Outcome.TRANSIENT, "not sent: " + entry.refusal(), entry.waited()));
+                        Result.notSent("not sent: " + entry.refusal(), entry.waited()));
             }
             return send(req, r, traceHeaders, entry.pass());
         });
@@ -206,7 +206,7 @@ public final class HttpBranchTransport implements BranchTransport, AutoCloseable
                         ? error.getCause() : error;
                 if (cause instanceof ForbiddenAddressException forbidden) {
                     pass.finished(Destination.Verdict.NOT_SENT);
-                    return new Result(Outcome.TRANSIENT, "not called: " + forbidden.getMessage());
+                    return Result.notSent("not called: " + forbidden.getMessage(), false);
                 }
                 boolean timedOut = cause instanceof TimeoutException;
                 pass.finished(timedOut ? Destination.Verdict.FAILED : Destination.Verdict.UNREACHABLE);

@@ -157,6 +157,11 @@ class SagaMachineTest {
         SagaProgress undone = answer(d, SagaProgress.initial(1), undo(0), Outcome.TRANSIENT, 5_000);
         assertThat(undone.compensations().getFirst().notBefore()).as("a compensation backs off as ever")
                 .isGreaterThan(5_000);
+        // refused by the coordinator's own gate (an open circuit, a spent retry budget): asked again at once, it
+        // would only be refused again, spending the limit without asking the branch anything
+        SagaProgress refused = machine.answered(d, machine.started(SagaProgress.initial(1), action(0)), action(0),
+                Outcome.TRANSIENT, "not sent: circuit open", 5_000, false);
+        assertThat(refused.actions().getFirst().notBefore()).as("a refusal backs off").isGreaterThan(5_000);
     }
 
     @Test
