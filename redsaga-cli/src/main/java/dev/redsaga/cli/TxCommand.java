@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code redsaga tx}: an operator's commands against a running coordinator — list and show transactions, retry one
- * now, force-stop one; list topics and change their subscribers ({@link TxTopics}) — as readable tables, or {@code --json}. Every text that comes from the coordinator is printed
+ * now, force-stop one; list topics and change their subscribers ({@link TxTopics}) — as readable tables, or
+ * {@code --json}. Every text that comes from the coordinator is printed
  * with its control characters replaced: a gid or an error text cannot drive the terminal.
  */
 @Command(name = "tx", mixinStandardHelpOptions = true,

@@ -149,7 +149,8 @@ public final class TopicService {
     }
 
     /** Reads the topic, applies {@code edit} to its subscribers, writes them back; again if another writer won. */
-    private void change(String topic, String what, java.util.function.Function<Optional<KvEntry>, List<Subscriber>> edit) {
+    private void change(String topic, String what,
+            java.util.function.Function<Optional<KvEntry>, List<Subscriber>> edit) {
         for (int i = 0; i < MAX_TRIES; i++) {
             Optional<KvEntry> current = guarded(topic, what, () -> store.findKv(CATEGORY, topic));
             String value = write(edit.apply(current));
@@ -190,8 +191,8 @@ public final class TopicService {
             throw RequestException.invalid("empty topic: give the topic's name");
         }
         if (!NAME.matcher(topic).matches()) {
-            throw RequestException.invalid("topic '" + (topic.length() <= 40 ? topic : topic.substring(0, 40) + "...") + "' is invalid: use 1-128 of "
-                    + "A-Z a-z 0-9 _ . : -");
+            String shown = topic.length() <= 40 ? topic : topic.substring(0, 40) + "...";
+            throw RequestException.invalid("topic '" + shown + "' is invalid: use 1-128 of A-Z a-z 0-9 _ . : -");
         }
         return topic;
     }

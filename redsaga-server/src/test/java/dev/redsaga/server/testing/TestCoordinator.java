@@ -10,9 +10,9 @@ import java.io.UncheckedIOException;
 import java.util.UUID;
 
 /**
- * A coordinator for the tests of one transaction type: an in-memory store (or the one given), a 100 ms recovery poll (timeout tests
- * wait for recovery to find an expired prepared transaction), a 200 ms retry interval, scripted branches, and the
- * raw API to send requests as DTM's clients do.
+ * A coordinator for the tests of one transaction type: an in-memory store (or the one given), a 100 ms recovery poll
+ * (timeout tests wait for recovery to find an expired prepared transaction), a 200 ms retry interval, scripted
+ * branches, and the raw API to send requests as DTM's clients do.
  */
 public final class TestCoordinator implements AutoCloseable {
     private final RedsagaServer server;

@@ -73,7 +73,8 @@ final class JdbcListings {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new TransactionSummary(rs.getString(1), rs.getString(2),
-                            TransStatus.fromStored(rs.getString(3)), rs.getLong(4), rs.getString(5), JdbcTransactionStore.getLong(rs, 6),
+                            TransStatus.fromStored(rs.getString(3)), rs.getLong(4), rs.getString(5),
+                            JdbcTransactionStore.getLong(rs, 6),
                             rs.getLong(7), rs.getLong(8), JdbcTransactionStore.getLong(rs, 9), rs.getString(10)));
                 }
             }

@@ -91,7 +91,8 @@ public final class RedisTransactionStore implements TransactionStore {
             if (waitReplicas < 0) {
                 throw new IllegalArgumentException("wait-replicas must be 0 or more, was " + waitReplicas);
             }
-            if (waitTimeout == null || waitTimeout.toMillis() < 1 || waitTimeout.compareTo(RedisCalls.COMMAND_TIMEOUT) > 0) {
+            if (waitTimeout == null || waitTimeout.toMillis() < 1
+                    || waitTimeout.compareTo(RedisCalls.COMMAND_TIMEOUT) > 0) {
                 throw new IllegalArgumentException("wait-timeout must be between 1 ms and "
                         + RedisCalls.COMMAND_TIMEOUT.toMillis() + " ms, was " + waitTimeout);
             }
@@ -266,7 +267,8 @@ public final class RedisTransactionStore implements TransactionStore {
                 Long.toString(n.createdAt()), Integer.toString(deleted.size())));
         args.addAll(deleted);
         args.addAll(sets);
-        Long ok = calls.eval(CAS, ScriptOutputType.INTEGER, new String[] {txKey(n.gid()), dueKey(shard), finishedKey(shard)},
+        Long ok = calls.eval(CAS, ScriptOutputType.INTEGER,
+                new String[] {txKey(n.gid()), dueKey(shard), finishedKey(shard)},
                 args, "update " + n.gid());
         return ok != null && ok == 1;
     }
