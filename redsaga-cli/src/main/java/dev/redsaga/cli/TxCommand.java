@@ -97,16 +97,7 @@ public final class TxCommand implements Runnable {
 
         /** Asks the coordinator for a change of the transaction, then says what it means. */
         int change(String what, java.util.function.Consumer<RedsagaClient> action, String meaning) {
-            return run(spec, target, () -> {
-                action.accept(target.client());
-                PrintWriter out = spec.commandLine().getOut();
-                if (target.json) {
-                    out.println(WireJson.mapper().writeValueAsString(java.util.Map.of("gid", gid, what, "done")));
-                } else {
-                    out.println(printable(gid, 200) + " " + meaning);
-                }
-                return null;
-            });
+            return TxCommand.change(spec, target, "gid", gid, what, action, printable(gid, 200) + " " + meaning);
         }
     }
 
@@ -208,6 +199,24 @@ public final class TxCommand implements Runnable {
             return change("force-stop", c -> c.forceStop(gid), "is failed; no branch is called any more: undo by "
                     + "hand what its branches did");
         }
+    }
+
+    /**
+     * Asks the coordinator for a change of {@code subject} (a gid, a topic), then prints {@code meaning}, or with
+     * {@code --json} {@code {"<key>": subject, "<what>": "done"}}.
+     */
+    static int change(CommandLine.Model.CommandSpec spec, Target target, String key, String subject, String what,
+            java.util.function.Consumer<RedsagaClient> action, String meaning) {
+        return run(spec, target, () -> {
+            action.accept(target.client());
+            PrintWriter out = spec.commandLine().getOut();
+            if (target.json) {
+                out.println(WireJson.mapper().writeValueAsString(java.util.Map.of(key, subject, what, "done")));
+            } else {
+                out.println(meaning);
+            }
+            return null;
+        });
     }
 
     private static void field(PrintWriter out, String name, String value) {

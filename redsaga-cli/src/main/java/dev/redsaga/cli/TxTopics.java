@@ -88,16 +88,8 @@ final class TxTopics {
         CommandLine.Model.CommandSpec spec;
 
         int change(String what, java.util.function.Consumer<dev.redsaga.client.RedsagaClient> action, String meaning) {
-            return TxCommand.run(spec, target, () -> {
-                action.accept(target.client());
-                PrintWriter out = spec.commandLine().getOut();
-                if (target.json) {
-                    out.println(WireJson.mapper().writeValueAsString(Map.of("topic", topic, what, "done")));
-                } else {
-                    out.println("topic " + TxCommand.printable(topic, 200) + ": " + meaning);
-                }
-                return null;
-            });
+            return TxCommand.change(spec, target, "topic", topic, what, action,
+                    "topic " + TxCommand.printable(topic, 200) + ": " + meaning);
         }
     }
 

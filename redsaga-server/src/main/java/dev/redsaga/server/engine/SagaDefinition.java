@@ -99,7 +99,7 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
                     throw new InvalidTransactionException("steps[" + i + "].action '" + s.action() + "': only a msg "
                             + "is sent to a topic's subscribers; give each branch's URL");
                 }
-                if (!TOPIC_NAME.matcher(topic).matches()) {
+                if (!isTopicName(topic)) {
                     throw new InvalidTransactionException("steps[" + i + "].action names the topic '"
                             + abbreviate(topic) + "', which is no valid topic name: 1-128 of A-Z a-z 0-9 _ . : -");
                 }
@@ -189,6 +189,21 @@ public record SagaDefinition(String gid, TransType type, List<Step> steps, SagaO
         List<List<Integer>> preds = new ArrayList<>(predecessors);
         preds.add(List.of());
         return new SagaDefinition(gid, type, List.copyOf(more), options, List.copyOf(preds), customData);
+    }
+
+    /** Whether {@code name} may name a topic: 1-128 of A-Z a-z 0-9 _ . : - (it needs no escaping anywhere). */
+    public static boolean isTopicName(String name) {
+        return name != null && TOPIC_NAME.matcher(name).matches();
+    }
+
+    /**
+     * {@code url} if it is an http(s) URL with a host, or empty: the form every URL the coordinator calls must have
+     * (whether it may call it is the branch URL policy's to say).
+     *
+     * @throws InvalidTransactionException naming {@code field}
+     */
+    public static String checkUrl(String url, String field) {
+        return DefinitionChecks.checkUrl(url, field);
     }
 
     /** Whether a step still names a topic: its subscribers are not resolved yet ({@link #withSubscribers}). */

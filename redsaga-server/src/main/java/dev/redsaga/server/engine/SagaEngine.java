@@ -195,11 +195,6 @@ public final class SagaEngine implements AutoCloseable {
         return commands.load(r);
     }
 
-    /** The one lease rule: how long an instance holds {@code def} before others may claim it. */
-    long leaseMs(SagaDefinition def) {
-        return driver.leaseMs(def);
-    }
-
     /** Transactions submitted here and not yet ended: the places taken at this instance's door. */
     public int openSagas() {
         return slots.open();

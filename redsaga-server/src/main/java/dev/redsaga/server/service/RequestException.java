@@ -68,4 +68,19 @@ public class RequestException extends RuntimeException {
     public static RequestException outcomeUnknown(String message) {
         return new RequestException(Kind.OUTCOME_UNKNOWN, message);
     }
+
+    /**
+     * What a caller is told of a store failure: that {@code what} may have been done, and how to find out
+     * ({@code howToCheck}), when a write reached the store and no answer came back; else that nothing was done. The
+     * store's own error text stays in the log only: it can name tables, hosts, driver internals.
+     */
+    public static RequestException ofStore(dev.redsaga.server.store.StoreException e, String what,
+            String howToCheck) {
+        if (e.outcomeUnknown()) {
+            return new RequestException(Kind.OUTCOME_UNKNOWN, "the store did not confirm " + what
+                    + "; it may have been done: " + howToCheck, e.getMessage());
+        }
+        return new RequestException(Kind.UNAVAILABLE, "the store is unavailable; nothing was done: try again shortly",
+                e.getMessage());
+    }
 }

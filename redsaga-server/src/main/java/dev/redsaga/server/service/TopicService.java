@@ -8,6 +8,8 @@ import dev.redsaga.protocol.KvView;
 import dev.redsaga.protocol.TopicRequest;
 import dev.redsaga.protocol.WireJson;
 import dev.redsaga.server.config.BranchUrlPolicy;
+import dev.redsaga.server.engine.InvalidTransactionException;
+import dev.redsaga.server.engine.SagaDefinition;
 import dev.redsaga.server.store.KvEntry;
 import dev.redsaga.server.store.StoreException;
 import dev.redsaga.server.store.TransactionStore;
@@ -18,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * DTM's topics: a named list of subscriber URLs, kept in the store as a key-value pair of category {@code topics}
@@ -30,11 +31,8 @@ import java.util.regex.Pattern;
 public final class TopicService {
     /** The one category of pairs this coordinator keeps. */
     public static final String CATEGORY = "topics";
-    /** How a message step names a topic instead of a URL. */
-    public static final String SCHEME = "topic://";
     /** Subscribers one topic may have: each is a branch of every message sent to it, and a message has at most 99. */
     public static final int MAX_SUBSCRIBERS = 64;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final int MAX_URL = 2_048;
     private static final int MAX_REMARK = 256;
     private static final int MAX_TRIES = 16;
@@ -110,7 +108,7 @@ public final class TopicService {
      * @throws RequestException INVALID with DTM's words, "topic not found", when it has none
      */
     public List<String> subscribers(String topic) {
-        Optional<KvEntry> entry = NAME.matcher(topic).matches()
+        Optional<KvEntry> entry = SagaDefinition.isTopicName(topic)
                 ? guarded(topic, "reading the topic", () -> store.findKv(CATEGORY, topic)) : Optional.empty();
         List<String> urls = entry.map(this::subscribersOf).orElseGet(List::of).stream().map(Subscriber::url).toList();
         if (urls.isEmpty()) {
@@ -126,7 +124,7 @@ public final class TopicService {
         if (key == null || key.isEmpty()) {
             throw RequestException.invalid("key is required: the topic's name (scanKV lists every topic)");
         }
-        Optional<KvEntry> e = NAME.matcher(key).matches()
+        Optional<KvEntry> e = SagaDefinition.isTopicName(key)
                 ? guarded(key, "the query", () -> store.findKv(CATEGORY, key)) : Optional.empty();
         return new KvReply(e.map(TopicService::view).map(List::of).orElse(List.of()), null);
     }
@@ -190,7 +188,7 @@ public final class TopicService {
         if (topic == null || topic.isEmpty()) {
             throw RequestException.invalid("empty topic: give the topic's name");
         }
-        if (!NAME.matcher(topic).matches()) {
+        if (!SagaDefinition.isTopicName(topic)) {
             String shown = topic.length() <= 40 ? topic : topic.substring(0, 40) + "...";
             throw RequestException.invalid("topic '" + shown + "' is invalid: use 1-128 of A-Z a-z 0-9 _ . : -");
         }
@@ -205,16 +203,10 @@ public final class TopicService {
             throw RequestException.invalid("url is longer than " + MAX_URL + " characters");
         }
         try {
-            java.net.URI uri = new java.net.URI(url);
-            String scheme = uri.getScheme();
-            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-                    || uri.getHost() == null) {
-                throw RequestException.invalid("url '" + url + "' is not an http(s) URL with a host");
-            }
-        } catch (java.net.URISyntaxException e) {
-            throw RequestException.invalid("url '" + url + "' is not a valid URL: " + e.getReason());
+            return SagaDefinition.checkUrl(url, "url"); // the rule of a step's URL
+        } catch (InvalidTransactionException e) {
+            throw RequestException.invalid(e.getMessage());
         }
-        return url;
     }
 
     private static void requireCategory(String cat) {
@@ -227,13 +219,8 @@ public final class TopicService {
         try {
             return call.get();
         } catch (StoreException e) {
-            if (e.outcomeUnknown()) {
-                throw new RequestException(RequestException.Kind.OUTCOME_UNKNOWN, "the store did not confirm " + what
-                        + (topic == null ? "" : " of topic " + topic) + "; it may have been done: query it "
-                        + "(GET /api/dtmsvr/queryKV?cat=topics&key=" + topic + ")", e.getMessage());
-            }
-            throw new RequestException(RequestException.Kind.UNAVAILABLE, "the store is unavailable; nothing was "
-                    + "done: try again shortly", e.getMessage());
+            throw RequestException.ofStore(e, what + (topic == null ? "" : " of topic " + topic), topic == null
+                    ? "ask again" : "query it (GET /api/dtmsvr/queryKV?cat=topics&key=" + topic + ")");
         }
     }
 }

@@ -278,14 +278,8 @@ public final class TransactionService {
                 case BUSY -> RequestException.busy(e.getMessage());
             };
         } catch (StoreException e) {
-            // the store's own error text stays in the log: it can name tables, hosts, driver internals
-            if (e.outcomeUnknown()) {
-                throw new RequestException(RequestException.Kind.OUTCOME_UNKNOWN, "the store did not confirm " + what
-                        + " of " + gid + "; it may have been done: query the gid (GET /api/dtmsvr/query?gid=" + gid
-                        + "), or send the same request again with the same gid (a gid runs once)", e.getMessage());
-            }
-            throw new RequestException(RequestException.Kind.UNAVAILABLE, "the store is unavailable; nothing was "
-                    + "done: try again shortly", e.getMessage());
+            throw RequestException.ofStore(e, what + " of " + gid, "query the gid (GET /api/dtmsvr/query?gid=" + gid
+                    + "), or send the same request again with the same gid (a gid runs once)");
         }
     }
 

@@ -138,6 +138,18 @@ class TopicIT extends CoordinatorTest {
         assertThat(q.get("branches").get(1).get("url").asText()).isEqualTo(branches.url("/t1/in"));
     }
 
+    /** A topic holds at most 64 subscribers (each is a branch of every message to it): the 65th is refused. */
+    @Test
+    void aTopicsSubscribersAreBounded() {
+        String topic = name("bounded");
+        for (int i = 0; i < 64; i++) {
+            assertThat(subscribe(topic, "http://dtm/s" + i).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> more = subscribe(topic, "http://dtm/s64");
+        assertThat(more.statusCode()).isEqualTo(409);
+        assertThat(more.body()).contains("at most 64");
+    }
+
     /** The SDK subscribes services to a topic and sends a message to it. */
     @Test
     void theSdkSendsAMessageToATopic() throws Exception {
